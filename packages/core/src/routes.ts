@@ -1,0 +1,74 @@
+import { checkpoint } from "./handlers/checkpoint.js";
+import type { Handler } from "./handlers/context.js";
+import { increment } from "./handlers/increment.js";
+import { exposeMetrics } from "./handlers/metrics.js";
+import { health, readiness } from "./handlers/probes.js";
+import { restore } from "./handlers/restore.js";
+import type { Endpoint, Operation } from "./ports/metrics.js";
+
+export interface Route {
+  path: Exclude<Endpoint, "unmatched">;
+  method: "GET" | "POST";
+  handler: Handler;
+  /** Named in the `status` field of an error answered on this route. */
+  failure: string;
+  /** Needs `Authorization: Bearer <API_TOKEN>` when a token is configured. */
+  protected: boolean;
+  /** Failures here are counted by `checkpoint_failures_total` or `restore_failures_total`. */
+  operation?: Operation;
+}
+
+/** The HTTP API: one method for each path. */
+export const ROUTES: readonly Route[] = [
+  { path: "/", method: "GET", handler: increment, failure: "increment failed", protected: false },
+  {
+    path: "/checkpoint",
+    method: "POST",
+    handler: checkpoint,
+    failure: "checkpoint failed",
+    protected: true,
+    operation: "checkpoint",
+  },
+  {
+    path: "/restore",
+    method: "POST",
+    handler: restore,
+    failure: "restore failed",
+    protected: true,
+    operation: "restore",
+  },
+  { path: "/metrics", method: "GET", handler: exposeMetrics, failure: "metrics failed", protected: false },
+  { path: "/healthz", method: "GET", handler: health, failure: "health check failed", protected: false },
+  { path: "/readyz", method: "GET", handler: readiness, failure: "not ready", protected: false },
+];
+
+const ROUTE_BY_PATH = new Map<string, Route>(ROUTES.map((route) => [route.path, route]));
+
+/** The route of a path (without its query), or `undefined`. */
+export function findRoute(path: string): Route | undefined {
+  return ROUTE_BY_PATH.get(path);
+}
+
+const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+
+/** The `method` label: a standard method, or `other` so that clients cannot create series. */
+export function methodLabel(method: string): string {
+  return STANDARD_METHODS.has(method) ? method : "other";
+}
+
+/** The path of a request target: origin form (`/a?b`) or absolute form (`http://h/a?b`). */
+export function pathOf(url: string): string {
+  let start = 0;
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const scheme = url.indexOf("://");
+    if (scheme === -1) return url;
+    start = url.indexOf("/", scheme + 3);
+    if (start === -1) return "/";
+  }
+  let end = url.length;
+  for (let i = start; i < end; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) end = i;
+  }
+  return start === 0 && end === url.length ? url : url.slice(start, end);
+}
