@@ -1,7 +1,5 @@
 /** Request headers as either host gives them: web `Headers`, or node's plain object. */
-export type HeaderSource =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | undefined>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 export type RequestBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 

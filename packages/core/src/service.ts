@@ -41,12 +41,9 @@ export function createService(options: ServiceOptions): Service {
 
   async function answer(route: Route, request: CoreRequest): Promise<CoreResponse> {
     if (route.method !== request.method) {
-      return errorResponse(
-        "METHOD_NOT_ALLOWED",
-        "method not allowed",
-        `${route.path} accepts only ${route.method}.`,
-        { allow: route.method },
-      );
+      return errorResponse("METHOD_NOT_ALLOWED", "method not allowed", `${route.path} accepts only ${route.method}.`, {
+        allow: route.method,
+      });
     }
     if (route.protected && apiToken && !isAuthorized(readHeader(request.headers, "authorization"), apiToken)) {
       throw new CounterError("UNAUTHORIZED", `${route.path} needs an Authorization: Bearer token.`);
@@ -68,7 +65,8 @@ export function createService(options: ServiceOptions): Service {
     } catch (error) {
       response = failure(error, route, onError);
       const code = isCounterError(error) ? error.code : "INTERNAL";
-      if (route?.operation) guard(() => metrics.failed(route.operation as NonNullable<Route["operation"]>, code), onError);
+      if (route?.operation)
+        guard(() => metrics.failed(route.operation as NonNullable<Route["operation"]>, code), onError);
     }
     const seconds = (performance.now() - started) / 1000;
     guard(() => metrics.request(endpoint, methodLabel(request.method), response.status, seconds), onError);

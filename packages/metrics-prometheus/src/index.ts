@@ -7,7 +7,7 @@ import {
   type Operation,
   ROUTES,
 } from "@cell-counter/core";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The original service's buckets (0.005 … 10 s) with finer ones below, down to 0.1 ms. */
 export const LATENCY_BUCKETS = [
@@ -141,13 +141,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   const latencyChildren = new Map(ENDPOINTS.map((endpoint) => [endpoint, latency.labels(endpoint, environment)]));
 
   function requestChild(endpoint: Endpoint, method: string, status: number) {
-    let byMethod = requestChildren.get(endpoint);
-    if (!byMethod) requestChildren.set(endpoint, (byMethod = new Map()));
-    let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
-    let child = byStatus.get(status);
-    if (!child) byStatus.set(status, (child = requests.labels(method, endpoint, String(status), environment)));
-    return child;
+    const byMethod = cached(requestChildren, endpoint, () => new Map());
+    const byStatus = cached(byMethod, method, () => new Map());
+    return cached(byStatus, status, () => requests.labels(method, endpoint, String(status), environment));
   }
 
   // Every known series exists from the first scrape, at zero.
@@ -187,4 +183,13 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+function cached<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }

@@ -37,7 +37,9 @@ export async function prepare(service: Service, config: Config, log: Log): Promi
     if (isCounterError(error) && error.code === "CHECKPOINT_NOT_FOUND") {
       log(`cell-counter: no checkpoint to restore${where}; starting from 0`);
     } else {
-      log(`cell-counter: warning: checkpoint not restored${where}: ${describe(error)} Starting from 0; the file is left as it is.`);
+      log(
+        `cell-counter: warning: checkpoint not restored${where}: ${describe(error)} Starting from 0; the file is left as it is.`,
+      );
     }
   }
 }

@@ -1,11 +1,11 @@
 import type { RequestListener } from "node:http";
 import type { Service } from "@cell-counter/core";
-import { ConfigError, readConfig } from "./config.js";
 import { createServiceFromConfig, prepare } from "./compose.js";
+import { ConfigError, readConfig } from "./config.js";
 import { closeOnSignals, createTimedServer, listen } from "./serve.js";
 
-export { type Config, ConfigError, DEFAULTS, readConfig, STORAGE_KINDS, type StorageKind } from "./config.js";
 export { createServiceFromConfig, type Log, prepare } from "./compose.js";
+export { type Config, ConfigError, DEFAULTS, readConfig, STORAGE_KINDS, type StorageKind } from "./config.js";
 export { closeOnSignals, createTimedServer, listen, SERVER_TIMEOUTS, SHUTDOWN_GRACE_MS } from "./serve.js";
 
 export interface StartOptions {

@@ -1,0 +1,3 @@
+export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposition.js";
+export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
+export { type MakeStorage, runStorageContract } from "./storage-contract.js";

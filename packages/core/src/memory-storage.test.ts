@@ -1,0 +1,4 @@
+import { runStorageContract } from "@cell-counter/conformance";
+import { createMemoryStorage } from "./memory-storage.js";
+
+runStorageContract("memory", () => createMemoryStorage());
