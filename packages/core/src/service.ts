@@ -64,9 +64,9 @@ export function createService(options: ServiceOptions): Service {
           : errorResponse("NOT_FOUND", "not found", "No such endpoint: see the API table for the paths served."));
     } catch (error) {
       response = failure(error, route, onError);
+      const operation = route?.operation;
       const code = isCounterError(error) ? error.code : "INTERNAL";
-      if (route?.operation)
-        guard(() => metrics.failed(route.operation as NonNullable<Route["operation"]>, code), onError);
+      if (operation) guard(() => metrics.failed(operation, code), onError);
     }
     const seconds = (performance.now() - started) / 1000;
     guard(() => metrics.request(endpoint, methodLabel(request.method), response.status, seconds), onError);
