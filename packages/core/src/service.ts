@@ -36,7 +36,8 @@ export function createService(options: ServiceOptions): Service {
   const { storage, apiToken } = options;
   const metrics = options.metrics ?? createNoopMetrics();
   const onError = options.onError ?? ((error: unknown) => console.error("cell-counter: unexpected error", error));
-  const context: HandlerContext = { storage, metrics };
+  const recorded = guarded(metrics, onError);
+  const context: HandlerContext = { storage, metrics: recorded };
   guard(() => metrics.bind?.({ readCounter: () => storage.current(), storage: storage.kind }), onError);
 
   async function answer(route: Route, request: CoreRequest): Promise<CoreResponse> {
@@ -66,10 +67,10 @@ export function createService(options: ServiceOptions): Service {
       response = failure(error, route, onError);
       const operation = route?.operation;
       const code = isCounterError(error) ? error.code : "INTERNAL";
-      if (operation) guard(() => metrics.failed(operation, code), onError);
+      if (operation) recorded.failed(operation, code);
     }
     const seconds = (performance.now() - started) / 1000;
-    guard(() => metrics.request(endpoint, methodLabel(request.method), response.status, seconds), onError);
+    recorded.request(endpoint, methodLabel(request.method), response.status, seconds);
     return response;
   }
 
@@ -114,6 +115,17 @@ function failure(error: unknown, route: Route | undefined, onError: (error: unkn
   }
   const headers = error.code === "UNAUTHORIZED" ? { "www-authenticate": 'Bearer realm="cell-counter"' } : undefined;
   return errorResponse(error.code, what, error.message, headers);
+}
+
+/** The metrics as handlers see them: a call that throws is reported, never fails the request. */
+function guarded(metrics: Metrics, onError: (error: unknown) => void): Metrics {
+  return {
+    request: (endpoint, method, status, seconds) =>
+      guard(() => metrics.request(endpoint, method, status, seconds), onError),
+    succeeded: (operation, value) => guard(() => metrics.succeeded(operation, value), onError),
+    failed: (operation, code) => guard(() => metrics.failed(operation, code), onError),
+    ...(metrics.expose && { expose: metrics.expose.bind(metrics) }),
+  };
 }
 
 /** Metrics never fail a request. */
