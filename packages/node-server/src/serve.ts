@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Service } from "@cell-counter/core";
 import type { Log } from "./compose.js";
@@ -48,12 +48,19 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
  */
 export function closeOnSignals(server: Server, service: Service, log: Log): void {
   let closing = false;
+  const unanswered = new Set<ServerResponse>();
   server.prependListener("request", (_request, response) => {
-    if (closing) response.setHeader("connection", "close");
+    if (closing) {
+      response.setHeader("connection", "close");
+      return;
+    }
+    unanswered.add(response);
+    response.once("close", () => unanswered.delete(response));
   });
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
+    for (const response of unanswered) if (!response.headersSent) response.setHeader("connection", "close");
     log(`cell-counter: ${signal} received, finishing in-flight requests`);
     const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     server.close(() => {
