@@ -19,7 +19,9 @@ export function incomingMessageToRequest(request: IncomingMessage): CoreRequest 
   return { method: request.method ?? "GET", url: request.url ?? "/", headers, body: hasBody ? request : null };
 }
 
+/** Writes the answer in one `end`, which lets node set `content-length`. */
 export function writeResponse(response: ServerResponse, answer: CoreResponse): void {
-  response.writeHead(answer.status, answer.headers);
+  response.statusCode = answer.status;
+  for (const name in answer.headers) response.setHeader(name, answer.headers[name] as string);
   response.end(answer.body);
 }

@@ -120,6 +120,7 @@ export function runHttpConformance(adapter: string, mount: Mount): void {
           assert.equal(answer.status, 200);
           assert.equal(answer.response.headers.get("content-type"), "application/json");
           assert.equal(answer.body, `{"counter":${n}}`);
+          assert.equal(answer.response.headers.get("content-length"), String(answer.body.length));
         }
         assert.equal((await s.get("/?from=curl")).body, '{"counter":4}', "a query string is ignored");
       });
