@@ -30,10 +30,14 @@ describe("README", () => {
     const cwd = await mkdtemp(join(tmpdir(), "cell-counter-readme-"));
     cleanups.push(file, cwd);
     await writeFile(file, code);
-    const output = execFileSync(process.execPath, ["--import", import.meta.resolve("tsx"), "--conditions=@cell-counter/source", file], {
-      cwd,
-      encoding: "utf8",
-    });
+    const output = execFileSync(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), "--conditions=@cell-counter/source", file],
+      {
+        cwd,
+        encoding: "utf8",
+      },
+    );
     assert.deepEqual(output.trim().split("\n"), expected);
     assert.equal(JSON.parse(await readFile(join(cwd, "data", "checkpoint.json"), "utf8")).counter, 1);
   });
