@@ -10,7 +10,22 @@ export interface CoreResponse {
 export const JSON_CONTENT_TYPE = "application/json";
 
 export function jsonResponse(status: number, body: string): CoreResponse {
-  return { status, headers: { "content-type": JSON_CONTENT_TYPE }, body };
+  return { status, headers: { "content-type": JSON_CONTENT_TYPE, "content-length": String(byteLength(body)) }, body };
+}
+
+/** Length of a string in UTF-8, without encoding it. */
+export function byteLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      length += 2; // a surrogate pair: 4 bytes for 2 units
+      i++;
+    } else length += 2;
+  }
+  return length;
 }
 
 /** `{"status":…,"error":…,"code":…}`, the body of every error. */
@@ -23,7 +38,7 @@ export function errorResponse(
   const body = JSON.stringify({ status: what, error: message, code });
   return {
     status: STATUS_BY_CODE[code],
-    headers: { "content-type": JSON_CONTENT_TYPE, ...headers },
+    headers: { "content-type": JSON_CONTENT_TYPE, "content-length": String(byteLength(body)), ...headers },
     body,
   };
 }

@@ -4,6 +4,7 @@ import { CounterError, isCounterError, STATUS_BY_CODE } from "./errors.js";
 import { createMemoryStorage } from "./memory-storage.js";
 import type { Endpoint, Metrics, Operation } from "./ports/metrics.js";
 import type { CounterStorage } from "./ports/storage.js";
+import { byteLength } from "./response.js";
 import { createService } from "./service.js";
 
 /** A metrics port that remembers every call. */
@@ -173,6 +174,15 @@ describe("service", () => {
     assert.equal(wrong.headers.get("allow"), "POST");
   });
 
+  it("answers HEAD with headers and no body", async () => {
+    const service = createService({ storage: createMemoryStorage() });
+    const answer = await service.handle(request("HEAD", "/"));
+    assert.equal(answer.status, 405);
+    assert.equal(answer.headers.allow, "GET");
+    assert.equal(answer.body, "");
+    assert.ok(Number(answer.headers["content-length"]) > 0);
+  });
+
   it("closes its storage", async () => {
     let closed = false;
     const close = async () => {
@@ -205,5 +215,13 @@ describe("errors", () => {
       INTERNAL: 500,
     });
     assert.equal(new CounterError("PAYLOAD_TOO_LARGE", "x").status, 413);
+  });
+});
+
+describe("responses", () => {
+  it("carry the UTF-8 length of their body", () => {
+    for (const text of ["", "abc", "é", "✓", "😀", "a😀é✓z"]) {
+      assert.equal(byteLength(text), new TextEncoder().encode(text).length, text);
+    }
   });
 });

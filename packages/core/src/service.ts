@@ -69,6 +69,8 @@ export function createService(options: ServiceOptions): Service {
       const code = isCounterError(error) ? error.code : "INTERNAL";
       if (operation) recorded.failed(operation, code);
     }
+    // A HEAD answer has the headers of the full answer and no body.
+    if (request.method === "HEAD") response = { ...response, body: "" };
     const seconds = (performance.now() - started) / 1000;
     recorded.request(endpoint, methodLabel(request.method), response.status, seconds);
     return response;

@@ -1,0 +1,38 @@
+import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
+import { H3, type H3Event } from "h3";
+
+/**
+ * An h3 app answering with the service: serve it, or mount it into your own h3 or Nitro app
+ * (`app.mount("/counter", createH3App(service))`). Malformed percent-encodings reach the core,
+ * which answers them 404 like any unknown path, as every adapter does.
+ */
+export function createH3App(service: Service): H3 {
+  return new H3({ allowMalformedURL: true }).all("/**", (event) =>
+    service.handle(h3EventToRequest(event)).then(coreResponseToResponse),
+  );
+}
+
+const CATCH_ALL = "/**";
+
+/** The request as the core sees it: its target below the path the app is mounted at. */
+export function h3EventToRequest(event: H3Event): CoreRequest {
+  const { req } = event;
+  // A mounted app's routes carry the mount path: `/counter/**`.
+  const route = event.context.matchedRoute?.route ?? CATCH_ALL;
+  const base = route.endsWith(CATCH_ALL) ? route.slice(0, -CATCH_ALL.length) : "";
+  return {
+    method: req.method,
+    url: base ? targetBelow(event.url, base) : req.url,
+    headers: req.headers,
+    body: req.body,
+  };
+}
+
+export function coreResponseToResponse({ status, headers, body }: CoreResponse): Response {
+  return new Response(body, { status, headers });
+}
+
+function targetBelow(url: URL, base: string): string {
+  const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : url.pathname;
+  return `${path || "/"}${url.search}`;
+}
