@@ -32,7 +32,7 @@ describe("architecture", () => {
   });
 
   it("adapters import only the core's public entry, never its files or subpaths", async () => {
-    for (const adapter of ["adapter-node"]) {
+    for (const adapter of ["adapter-node", "adapter-h3"]) {
       for (const file of await sources(join(root, "packages", adapter, "src"))) {
         for (const specifier of await imports(file)) {
           assert.ok(
