@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { killCommands, runCommand, startCommand } from "./process.js";
 
 /**
  * The behaviour of a start entry (a built `bin`) as an operator sees it: environment, log line,
@@ -12,9 +12,8 @@ import { after, describe, it } from "node:test";
  */
 export function runStartEntryConformance(adapter: string, bin: string): void {
   const directories: string[] = [];
-  const children: ChildProcess[] = [];
   after(async () => {
-    for (const child of children) child.kill("SIGKILL");
+    killCommands();
     await Promise.all(directories.map((directory) => rm(directory, { recursive: true, force: true })));
   });
 
@@ -24,44 +23,10 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
     return directory;
   }
 
-  interface Running {
-    child: ChildProcess;
-    url: string;
-    output: string[];
-    exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  }
-
-  function run(env: Record<string, string>, cwd: string) {
-    const child = spawn(process.execPath, [bin], {
-      cwd,
-      env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.push(child);
-    const output: string[] = [];
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.setEncoding("utf8");
-      stream.on("data", (text: string) => output.push(...text.split("\n").filter(Boolean)));
-    }
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
-    return { child, output, exit };
-  }
-
-  /** Starts the built command and waits for its listening line. */
-  async function start(env: Record<string, string> = {}, cwd?: string): Promise<Running> {
-    const started = run(env, cwd ?? (await scratch()));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const line = started.output.find((text) => text.includes("listening on"));
-      if (line) return { ...started, url: (/http:\/\/\S+/.exec(line) as RegExpExecArray)[0] };
-      if (Date.now() > deadline || started.child.exitCode !== null) {
-        throw new Error(`no listening line: ${started.output.join("\n")}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const LOOPBACK = { HOST: "127.0.0.1", PORT: "0" };
+  const run = (env: Record<string, string>, cwd: string) => runCommand([bin], { ...LOOPBACK, ...env }, cwd);
+  const start = async (env: Record<string, string> = {}, cwd?: string) =>
+    startCommand([bin], { ...LOOPBACK, ...env }, cwd ?? (await scratch()));
 
   describe(`start entry: ${adapter} adapter (built command)`, () => {
     it("starts with one log line naming URL, adapter, storage and environment, and serves curl's requests", async () => {

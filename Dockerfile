@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# The node adapter, bundled into one file, on a slim Node LTS image, as a non-root user.
+
+FROM node:24.11.0-bookworm-slim AS build
+WORKDIR /src
+RUN npm install -g pnpm@10.34.8
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY packages/core/package.json packages/core/
+COPY packages/storage-file/package.json packages/storage-file/
+COPY packages/metrics-prometheus/package.json packages/metrics-prometheus/
+COPY packages/node-server/package.json packages/node-server/
+COPY packages/adapter-node/package.json packages/adapter-node/
+COPY packages/adapter-h3/package.json packages/adapter-h3/
+COPY packages/conformance/package.json packages/conformance/
+RUN pnpm install --frozen-lockfile
+COPY scripts scripts
+COPY packages packages
+RUN node scripts/bundle.mjs
+
+FROM node:24.11.0-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=8080 \
+    HOST=0.0.0.0 \
+    CHECKPOINT_PATH=/data/checkpoint.json
+WORKDIR /app
+COPY --from=build /src/dist/cell-counter.mjs /app/cell-counter.mjs
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "/app/cell-counter.mjs"]

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Command {
+  child: ChildProcess;
+  /** Lines printed so far, standard output and error together. */
+  output: string[];
+  exit: Promise<Exit>;
+}
+
+export interface Running extends Command {
+  /** The URL of the listening line, on loopback. */
+  url: string;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Runs `node <args>` with exactly this environment (and PATH). */
+export function runCommand(args: string[], env: Record<string, string>, cwd: string): Command {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding("utf8");
+    stream.on("data", (text: string) => output.push(...text.split("\n").filter(Boolean)));
+  }
+  const exit = new Promise<Exit>((resolve) =>
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, output, exit };
+}
+
+/** Runs a cell-counter command and waits (at most `timeoutMs`) for its listening line. */
+export async function startCommand(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 10_000,
+): Promise<Running> {
+  const started = runCommand(args, env, cwd);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = started.output.find((text) => text.includes("listening on"));
+    if (line) {
+      const url = (/http:\/\/\S+/.exec(line) as RegExpExecArray)[0].replace("//0.0.0.0:", "//127.0.0.1:");
+      return { ...started, url };
+    }
+    if (Date.now() > deadline || started.child.exitCode !== null) {
+      started.child.kill("SIGKILL");
+      throw new Error(`no listening line: ${started.output.join("\n")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Kills every command still running; for `after` hooks. */
+export function killCommands(): void {
+  for (const child of children) child.kill("SIGKILL");
+}
