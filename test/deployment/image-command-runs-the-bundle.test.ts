@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { killCommands, runCommand, startCommand } from "@cell-counter/conformance";
 import { parse } from "yaml";
-import { BUNDLE, freePort, imageSpec, root } from "./support.js";
+import { BUNDLE, freePort, imageSpec, root } from "../support.js";
 
 let scratch = "";
 after(async () => {

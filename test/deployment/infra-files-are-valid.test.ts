@@ -7,7 +7,7 @@ import { createService } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
 import { DATASOURCE, dashboardJson } from "../../infra/grafana/dashboard.js";
-import { alertRules, dashboardQueries, parsePromQL, resolveVariables, root, run } from "./support.js";
+import { alertRules, dashboardQueries, parsePromQL, resolveVariables, root, run } from "../support.js";
 
 const compose = join(root, "infra/compose/docker-compose.yml");
 

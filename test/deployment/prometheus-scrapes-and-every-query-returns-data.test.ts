@@ -14,7 +14,7 @@ import {
   resolveVariables,
   root,
   waitFor,
-} from "./support.js";
+} from "../support.js";
 
 interface Series {
   metric: Record<string, string>;

@@ -1,7 +1,15 @@
 export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposition.js";
 export { callInProcess, serveOverHttp } from "./harness.js";
 export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
-export { type Command, type Exit, killCommands, type Running, runCommand, startCommand } from "./process.js";
+export {
+  type Command,
+  type CommandOptions,
+  type Exit,
+  killCommands,
+  type Running,
+  runCommand,
+  startCommand,
+} from "./process.js";
 export { runStartEntryConformance } from "./start-entry.js";
 export { type MakeStorage, runStorageContract } from "./storage-contract.js";
 export { transcript } from "./transcript.js";

@@ -19,12 +19,27 @@ export interface Running extends Command {
 
 const children = new Set<ChildProcess>();
 
+export interface CommandOptions {
+  /** Run as this user and group (the tests run as root; some faults need another user). */
+  uid?: number;
+  gid?: number;
+  /** How long `startCommand` waits for the listening line; default 10 s. */
+  timeoutMs?: number;
+}
+
 /** Runs `node <args>` with exactly this environment (and PATH). */
-export function runCommand(args: string[], env: Record<string, string>, cwd: string): Command {
+export function runCommand(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  options: CommandOptions = {},
+): Command {
   const child = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.uid !== undefined && { uid: options.uid }),
+    ...(options.gid !== undefined && { gid: options.gid }),
   });
   children.add(child);
   const output: string[] = [];
@@ -41,15 +56,15 @@ export function runCommand(args: string[], env: Record<string, string>, cwd: str
   return { child, output, exit };
 }
 
-/** Runs a cell-counter command and waits (at most `timeoutMs`) for its listening line. */
+/** Runs a cell-counter command and waits for its listening line. */
 export async function startCommand(
   args: string[],
   env: Record<string, string>,
   cwd: string,
-  timeoutMs = 10_000,
+  options: CommandOptions = {},
 ): Promise<Running> {
-  const started = runCommand(args, env, cwd);
-  const deadline = Date.now() + timeoutMs;
+  const started = runCommand(args, env, cwd, options);
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
     const line = started.output.find((text) => text.includes("listening on"));
     if (line) {

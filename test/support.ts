@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { parser } from "@prometheus-io/lezer-promql";
 import { parse } from "yaml";
 
-export const root = new URL("../..", import.meta.url).pathname;
+export const root = new URL("..", import.meta.url).pathname;
 export const BUNDLE = join(root, "dist/cell-counter.mjs");
 
 export const run = promisify(execFile);
