@@ -23,36 +23,36 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
 }
 
 /**
- * Whether a body is longer than `limit` bytes. Nothing is kept. A node stream is read to its end
- * in the background once the limit is passed (stopping would destroy the socket before the
- * answer is written); a web stream is cancelled.
+ * Whether a body is longer than `limit` bytes. Nothing is kept. Once the limit is passed, the rest
+ * is read and dropped in the background: the answer goes out at once, and the connection stays
+ * usable (closing it with unread bytes would make the client's system reset it, often before the
+ * client has read the answer). The server's request timeout bounds how long that reading lasts.
  */
 export async function bodyExceeds(body: RequestBody, limit: number): Promise<boolean> {
+  const next = chunksOf(body);
   let size = 0;
-  if ("getReader" in body) {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return false;
-      size += value.byteLength;
-      if (size > limit) {
-        reader.cancel().catch(() => {});
-        return true;
-      }
-    }
-  }
-  const iterator = body[Symbol.asyncIterator]();
   for (;;) {
-    const { done, value } = await iterator.next();
+    const { done, value } = await next();
     if (done) return false;
     size += value.byteLength;
     if (size > limit) {
-      drain(iterator).catch(() => {});
+      drain(next).catch(() => {});
       return true;
     }
   }
 }
 
-async function drain(iterator: AsyncIterator<Uint8Array>): Promise<void> {
-  while (!(await iterator.next()).done) {}
+type NextChunk = () => Promise<IteratorResult<Uint8Array>>;
+
+function chunksOf(body: RequestBody): NextChunk {
+  if ("getReader" in body) {
+    const reader = body.getReader();
+    return () => reader.read() as Promise<IteratorResult<Uint8Array>>;
+  }
+  const iterator = body[Symbol.asyncIterator]();
+  return () => iterator.next();
+}
+
+async function drain(next: NextChunk): Promise<void> {
+  while (!(await next()).done) {}
 }

@@ -105,7 +105,6 @@ async function tooLarge(request: CoreRequest): Promise<CoreResponse | undefined>
     "PAYLOAD_TOO_LARGE",
     "payload too large",
     `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
-    { connection: "close" },
   );
 }
 
