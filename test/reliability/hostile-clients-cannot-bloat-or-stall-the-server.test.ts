@@ -189,16 +189,18 @@ describe(`hostile clients (bounded: ${RANDOM_REQUESTS} requests, ${SLOW_CONNECTI
     const chunk = Buffer.alloc(64 * 1024, 120);
     const send = (headers: Record<string, string>) =>
       new Promise<number>((resolve, reject) => {
+        let answered = false;
         const req = request(
           { hostname: address().hostname, port: address().port, path: "/checkpoint", method: "POST", headers },
           (response) => {
+            answered = true;
             response.resume();
             resolve(response.statusCode ?? 0);
           },
         );
         // Once the answer is in, the end of the upload may fail: the server need not read it all.
         req.on("error", (error) => {
-          if (req.res === null) reject(error);
+          if (!answered) reject(error);
         });
         let sent = 0;
         const pump = () => {
