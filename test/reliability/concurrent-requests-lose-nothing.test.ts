@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { killCommands, type Running, startCommand } from "@cell-counter/conformance";
+import { BUNDLE } from "../support.js";
+
+const INCREMENTS = 10_000;
+let server: Running;
+let scratch = "";
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "cell-counter-concurrency-"));
+  server = await startCommand(
+    [BUNDLE],
+    { HOST: "127.0.0.1", PORT: "0", CHECKPOINT_PATH: join(scratch, "checkpoint.json") },
+    scratch,
+  );
+});
+after(async () => {
+  agent.destroy();
+  killCommands();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** One request over the shared keep-alive sockets; the counter of its JSON answer. */
+function counterOf(method: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ agent, hostname, port, method, path }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => {
+        if (response.statusCode !== 200) reject(new Error(`${method} ${path}: ${response.statusCode} ${body}`));
+        else resolve(JSON.parse(body).counter as number);
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe(`concurrency over real sockets (bounded: ${INCREMENTS} increments, then a race of 4,000 requests)`, () => {
+  it(`${INCREMENTS} concurrent increments return ${INCREMENTS} distinct values, 1 to ${INCREMENTS}`, async () => {
+    const values = await Promise.all(Array.from({ length: INCREMENTS }, () => counterOf("GET", "/")));
+    assert.equal(new Set(values).size, INCREMENTS);
+    assert.equal(Math.min(...values), 1);
+    assert.equal(Math.max(...values), INCREMENTS);
+  });
+
+  it("checkpoints and restores racing with increments only ever answer values the counter had", async () => {
+    const first = await counterOf("POST", "/checkpoint");
+    const operations: Promise<[string, number]>[] = [];
+    for (let i = 0; i < 4_000; i++) {
+      const kind = i % 20 === 0 ? "checkpoint" : i % 20 === 10 ? "restore" : "increment";
+      const path = kind === "increment" ? "/" : `/${kind}`;
+      operations.push(counterOf(kind === "increment" ? "GET" : "POST", path).then((value) => [kind, value]));
+    }
+    const answers = await Promise.all(operations);
+    const reached = new Set([first]);
+    const saved = new Set([first]);
+    for (const [kind, value] of answers) {
+      if (kind === "increment" || kind === "restore") reached.add(value);
+      if (kind === "checkpoint") saved.add(value);
+    }
+    for (const [kind, value] of answers) {
+      if (kind === "checkpoint") assert.ok(reached.has(value), `checkpoint answered ${value}, never the counter`);
+      if (kind === "restore") assert.ok(saved.has(value), `restore answered ${value}, never saved`);
+    }
+    console.log(
+      `race: ${answers.filter(([kind]) => kind === "increment").length} increments, ${answers.filter(([kind]) => kind === "checkpoint").length} checkpoints, ${answers.filter(([kind]) => kind === "restore").length} restores, all consistent`,
+    );
+  });
+});
