@@ -1,3 +1,4 @@
+export { CHECKPOINT_VARIANTS } from "./checkpoint-variants.js";
 export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposition.js";
 export { callInProcess, serveOverHttp } from "./harness.js";
 export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
