@@ -7,7 +7,15 @@ import { after, describe, it } from "node:test";
 import { publint } from "publint";
 
 const root = new URL("..", import.meta.url).pathname;
-const PUBLISHED = ["core", "storage-file", "metrics-prometheus", "node-server", "adapter-node"];
+const PUBLISHED = [
+  "core",
+  "storage-file",
+  "storage-redis",
+  "metrics-prometheus",
+  "node-server",
+  "adapter-node",
+  "adapter-h3",
+];
 let scratch: string | undefined;
 after(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
 

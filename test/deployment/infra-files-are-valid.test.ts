@@ -33,7 +33,7 @@ describe("deployment files", () => {
     const text = readFileSync(compose, "utf8");
     const images = [...text.matchAll(/^\s+image: (\S+)$/gm)].map((match) => match[1] as string);
     for (const image of images.filter((name) => name !== "cell-counter:local")) {
-      assert.match(image, /:v?\d+\.\d+\.\d+$/, `${image} is pinned to a version`);
+      assert.match(image, /:v?\d+\.\d+\.\d+(-[a-z0-9.]+)?$/, `${image} is pinned to a version`);
     }
     assert.match(text, /- app-data:\/data$/m, "a volume on the directory /data, not on the file");
     assert.match(text, /GF_SECURITY_ADMIN_PASSWORD: \$\{GRAFANA_ADMIN_PASSWORD:-admin\}/);

@@ -11,6 +11,7 @@ export {
   runCommand,
   startCommand,
 } from "./process.js";
+export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { runStartEntryConformance } from "./start-entry.js";
 export { type MakeStorage, runStorageContract } from "./storage-contract.js";
 export { transcript } from "./transcript.js";

@@ -2,14 +2,18 @@ import { type CounterStorage, createService, isCounterError, type Service, VERSI
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
 import { createFileStorage } from "@cell-counter/storage-file";
+import { createRedisStorage } from "@cell-counter/storage-redis";
 import type { Config } from "./config.js";
 
 export type Log = (line: string) => void;
 
 /** The service a start entry runs: the configured storage, Prometheus metrics, the token. */
 export function createServiceFromConfig(config: Config, adapter: string, log: Log): Service {
-  const storage: CounterStorage =
-    config.storage === "memory" ? createMemoryStorage() : createFileStorage({ path: config.checkpointPath });
+  const storage: CounterStorage = config.redis
+    ? createRedisStorage(config.redis)
+    : config.storage === "memory"
+      ? createMemoryStorage()
+      : createFileStorage({ path: config.checkpointPath });
   return createService({
     storage,
     metrics: createPrometheusMetrics({ environment: config.environment, adapter, version: VERSION }),
@@ -23,7 +27,12 @@ export function createServiceFromConfig(config: Config, adapter: string, log: Lo
  * until it is ready) and, with `RESTORE_ON_START`, the restore of the saved checkpoint.
  */
 export async function prepare(service: Service, config: Config, log: Log): Promise<void> {
-  const where = config.storage === "file" ? ` (${config.checkpointPath})` : "";
+  const where =
+    config.storage === "file"
+      ? ` (${config.checkpointPath})`
+      : config.redis
+        ? ` (${redactedUrl(config.redis.url)})`
+        : "";
   try {
     await service.storage.ready();
   } catch (error) {
@@ -42,6 +51,11 @@ export async function prepare(service: Service, config: Config, log: Log): Promi
       );
     }
   }
+}
+
+/** The URL without its password, for logs. */
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
 function describe(error: unknown): string {

@@ -12,6 +12,7 @@ describe("configuration", () => {
       storage: "file",
       restoreOnStart: false,
       apiToken: undefined,
+      redis: undefined,
     });
   });
 
@@ -34,7 +35,21 @@ describe("configuration", () => {
         storage: "memory",
         restoreOnStart: true,
         apiToken: "t0ken",
+        redis: undefined,
       },
+    );
+  });
+
+  it("reads the Redis variables with STORAGE=redis", () => {
+    assert.deepEqual(readConfig({ STORAGE: "redis", REDIS_URL: "redis://:pw@cache:6379/2" }).redis, {
+      url: "redis://:pw@cache:6379/2",
+      keyPrefix: "cell-counter:",
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(
+      readConfig({ STORAGE: "redis", REDIS_URL: "rediss://cache", REDIS_KEY_PREFIX: "prod:", REDIS_TIMEOUT_MS: "250" })
+        .redis,
+      { url: "rediss://cache", keyPrefix: "prod:", timeoutMs: 250 },
     );
   });
 
@@ -56,12 +71,24 @@ describe("configuration", () => {
     });
   }
 
+  it("needs REDIS_URL with STORAGE=redis, and a sane REDIS_TIMEOUT_MS", () => {
+    assert.throws(
+      () => readConfig({ STORAGE: "redis" }),
+      /^ConfigError: REDIS_URL="" is not valid: REDIS_URL accepts a redis:\/\//,
+    );
+    assert.throws(() => readConfig({ STORAGE: "redis", REDIS_URL: "http://cache" }), /REDIS_URL accepts/);
+    assert.throws(
+      () => readConfig({ STORAGE: "redis", REDIS_URL: "redis://cache", REDIS_TIMEOUT_MS: "soon" }),
+      /REDIS_TIMEOUT_MS accepts a number of milliseconds/,
+    );
+  });
+
   for (const [name, value, accepted] of [
     ["PORT", "abc", /PORT accepts an integer from 0 to 65535/],
     ["PORT", "65536", /PORT accepts/],
     ["PORT", "-1", /PORT accepts/],
     ["PORT", "80.5", /PORT accepts/],
-    ["STORAGE", "tape", /STORAGE accepts "file" or "memory"/],
+    ["STORAGE", "tape", /STORAGE accepts "file" or "memory" or "redis"/],
     ["RESTORE_ON_START", "maybe", /RESTORE_ON_START accepts "true" or "false"/],
     ["HOST", "local host", /HOST accepts/],
     ["ENVIRONMENT", "a\nb", /ENVIRONMENT accepts one line/],

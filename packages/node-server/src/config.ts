@@ -7,9 +7,11 @@ export interface Config {
   storage: StorageKind;
   restoreOnStart: boolean;
   apiToken: string | undefined;
+  /** With `storage: "redis"`. */
+  redis: { url: string; keyPrefix: string; timeoutMs: number } | undefined;
 }
 
-export const STORAGE_KINDS = ["file", "memory"] as const;
+export const STORAGE_KINDS = ["file", "memory", "redis"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 export const DEFAULTS = {
@@ -19,6 +21,8 @@ export const DEFAULTS = {
   CHECKPOINT_PATH: "./data/checkpoint.json",
   STORAGE: "file",
   RESTORE_ON_START: "false",
+  REDIS_KEY_PREFIX: "cell-counter:",
+  REDIS_TIMEOUT_MS: "1000",
 } as const;
 
 /** A variable with a value it does not accept; `message` is the one line printed at start. */
@@ -56,6 +60,19 @@ export function readConfig(env: Env): Config {
     throw invalid("ENVIRONMENT", environment, "one line of at most 128 characters");
   }
 
+  let redis: Config["redis"];
+  if (storage === "redis") {
+    const url = env.REDIS_URL ?? "";
+    if (!/^rediss?:\/\/[^\s]+$/.test(url)) {
+      throw invalid("REDIS_URL", url, "a redis:// or rediss:// URL when STORAGE=redis");
+    }
+    const timeout = value("REDIS_TIMEOUT_MS");
+    if (!/^\d{1,6}$/.test(timeout) || Number(timeout) < 10) {
+      throw invalid("REDIS_TIMEOUT_MS", timeout, "a number of milliseconds from 10 to 999999");
+    }
+    redis = { url, keyPrefix: value("REDIS_KEY_PREFIX"), timeoutMs: Number(timeout) };
+  }
+
   return {
     port: Number(port),
     host,
@@ -64,6 +81,7 @@ export function readConfig(env: Env): Config {
     storage: storage as StorageKind,
     restoreOnStart: BOOLEANS[restore] === true,
     apiToken: env.API_TOKEN || undefined,
+    redis,
   };
 }
 

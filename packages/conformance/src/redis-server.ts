@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect } from "node:net";
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stops the server (SIGKILL: as abrupt as a crash). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+}
+
+/** A real `redis-server` on a free loopback port, without persistence. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+        { stdio: "ignore" },
+      );
+      child.on("error", (error) => {
+        throw new Error(`cannot run redis-server (scripts/install-test-tools.sh installs it): ${error.message}`);
+      });
+      const deadline = Date.now() + 10_000;
+      while (!(await answersPing(port))) {
+        if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      await new Promise((resolve) => {
+        running.once("exit", resolve);
+        running.kill("SIGKILL");
+      });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+    socket.setEncoding("utf8");
+    socket.on("data", (reply: string) => {
+      socket.destroy();
+      resolve(reply.startsWith("+PONG"));
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  killCommands,
+  parseExposition,
+  type RedisServer,
+  type Running,
+  sampleValue,
+  startCommand,
+  startRedisServer,
+} from "@cell-counter/conformance";
+import { BUNDLE, waitFor } from "../support.js";
+
+const REPLICAS = 3;
+const INCREMENTS = 30_000;
+const TIMEOUT_MS = 500;
+
+let redis: RedisServer;
+let replicas: Running[] = [];
+let scratch = "";
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "cell-counter-replicas-"));
+  redis = await startRedisServer();
+  const env = {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    STORAGE: "redis",
+    REDIS_URL: redis.url,
+    REDIS_TIMEOUT_MS: String(TIMEOUT_MS),
+    ENVIRONMENT: "scale-out",
+  };
+  replicas = await Promise.all(Array.from({ length: REPLICAS }, () => startCommand([BUNDLE], env, scratch)));
+});
+after(async () => {
+  agent.destroy();
+  killCommands();
+  await redis?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+function call(replica: Running, method: string, path: string): Promise<Answer> {
+  const { hostname, port } = new URL(replica.url);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ agent, hostname, port, method, path }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, ms: performance.now() - started }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const counterOf = (answer: Answer) => JSON.parse(answer.body).counter as number;
+
+async function scrapedCounter(replica: Running): Promise<number> {
+  return sampleValue(parseExposition((await call(replica, "GET", "/metrics")).body), "cell_counter");
+}
+
+describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} increments, one outage of about 2 s)`, () => {
+  it(`${INCREMENTS} increments spread over the replicas give ${INCREMENTS} distinct values and a final ${INCREMENTS}`, async () => {
+    let next = 0;
+    const values: number[] = [];
+    const worker = async (index: number) => {
+      while (next < INCREMENTS) {
+        next++;
+        const answer = await call(replicas[index % REPLICAS] as Running, "GET", "/");
+        assert.equal(answer.status, 200, answer.body);
+        values.push(counterOf(answer));
+      }
+    };
+    await Promise.all(Array.from({ length: 96 }, (_, index) => worker(index)));
+    assert.equal(values.length, INCREMENTS);
+    assert.equal(new Set(values).size, INCREMENTS);
+    assert.equal(Math.max(...values), INCREMENTS);
+    for (const replica of replicas) assert.equal(await scrapedCounter(replica), INCREMENTS);
+    console.log(
+      `replicas: ${REPLICAS} processes, ${INCREMENTS} requests, final ${INCREMENTS}, ${new Set(values).size} distinct values`,
+    );
+  });
+
+  it("a checkpoint on one replica restored on another: every replica then reports the restored value", async () => {
+    const [first, second, third] = replicas as [Running, Running, Running];
+    const saved = counterOf(await call(first, "POST", "/checkpoint"));
+    for (let i = 0; i < 10; i++) await call(second, "GET", "/");
+    const restored = await call(third, "POST", "/restore");
+    assert.equal(restored.body, `{"counter":${saved},"status":"restored"}`);
+    for (const replica of replicas) assert.equal(await scrapedCounter(replica), saved);
+    assert.equal(counterOf(await call(second, "GET", "/")), saved + 1);
+  });
+
+  it("Redis stopped mid-traffic: 503 within the timeout, no crash, no hung request; Redis back: the service resumes", async () => {
+    let running = true;
+    const answers: (Answer & { at: number })[] = [];
+    const traffic = Promise.all(
+      replicas.map(async (replica) => {
+        while (running) {
+          const answer = await call(replica, "GET", "/");
+          answers.push({ ...answer, at: Date.now() });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stoppedAt = Date.now();
+    await redis.stop();
+    const firstFailure = await waitFor(
+      "a 503",
+      async () => answers.find((answer) => answer.at >= stoppedAt && answer.status === 503),
+      5_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const replica of replicas) {
+      assert.equal((await call(replica, "GET", "/readyz")).status, 503, "not ready while Redis is down");
+      assert.equal((await call(replica, "GET", "/healthz")).status, 200, "alive");
+      assert.equal((await call(replica, "GET", "/metrics")).status, 200, "still scrapable");
+      const refused = JSON.parse((await call(replica, "POST", "/checkpoint")).body);
+      assert.equal(refused.code, "STORAGE_UNAVAILABLE");
+    }
+    const restartedAt = Date.now();
+    await redis.start();
+    const firstSuccess = await waitFor(
+      "a 200 after Redis is back",
+      async () => answers.find((answer) => answer.at >= restartedAt && answer.status === 200),
+      10_000,
+    );
+    running = false;
+    await traffic;
+
+    const during = answers.filter((answer) => answer.at > firstFailure.at && answer.at < restartedAt);
+    assert.ok(during.length > 0);
+    assert.deepEqual([...new Set(during.map((answer) => answer.status))], [503], "only 503 while Redis is down");
+    const slowest = Math.max(...answers.map((answer) => answer.ms));
+    assert.ok(slowest < 2 * TIMEOUT_MS + 1_000, `slowest answer ${slowest.toFixed(0)} ms: none hung`);
+    for (const replica of replicas) {
+      assert.equal(replica.child.exitCode, null, "no replica crashed");
+      assert.equal((await call(replica, "GET", "/readyz")).status, 200);
+    }
+    console.log(
+      `outage: first 503 after ${firstFailure.at - stoppedAt} ms, slowest answer ${slowest.toFixed(0)} ms, ` +
+        `first 200 ${firstSuccess.at - restartedAt} ms after Redis restarted, ${during.length} requests answered 503 meanwhile`,
+    );
+  });
+});
