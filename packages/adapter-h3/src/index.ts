@@ -1,5 +1,5 @@
 import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
-import { H3, type H3Event } from "h3";
+import { H3, type H3Event, HTTPResponse } from "h3";
 
 /**
  * An h3 app answering with the service: serve it, or mount it into your own h3 or Nitro app
@@ -7,9 +7,10 @@ import { H3, type H3Event } from "h3";
  * which answers them 404 like any unknown path, as every adapter does.
  */
 export function createH3App(service: Service): H3 {
-  return new H3({ allowMalformedURL: true }).all("/**", (event) =>
-    service.handle(h3EventToRequest(event)).then(coreResponseToResponse),
-  );
+  return new H3({ allowMalformedURL: true }).all("/**", (event) => {
+    const answer = service.handle(h3EventToRequest(event));
+    return "then" in answer ? answer.then(coreResponseToResponse) : coreResponseToResponse(answer);
+  });
 }
 
 const CATCH_ALL = "/**";
@@ -28,8 +29,9 @@ export function h3EventToRequest(event: H3Event): CoreRequest {
   };
 }
 
-export function coreResponseToResponse({ status, headers, body }: CoreResponse): Response {
-  return new Response(body, { status, headers });
+/** h3's light response: written to node without a web `Response` in between. */
+export function coreResponseToResponse({ status, headers, body }: CoreResponse): HTTPResponse {
+  return new HTTPResponse(body, { status, headers });
 }
 
 function targetBelow(url: URL, base: string): string {

@@ -2,7 +2,7 @@ import { isAuthorized } from "./auth.js";
 import { CounterError, isCounterError } from "./errors.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { createNoopMetrics } from "./noop-metrics.js";
-import type { Endpoint, Metrics } from "./ports/metrics.js";
+import type { Metrics } from "./ports/metrics.js";
 import type { CounterStorage } from "./ports/storage.js";
 import { bodyExceeds, type CoreRequest, readHeader } from "./request.js";
 import { type CoreResponse, errorResponse } from "./response.js";
@@ -22,8 +22,8 @@ export interface ServiceOptions {
 }
 
 export interface Service {
-  /** Answers one request. Never rejects. */
-  handle(request: CoreRequest): Promise<CoreResponse>;
+  /** Answers one request; synchronously when it can (await it either way). Never throws or rejects. */
+  handle(request: CoreRequest): CoreResponse | Promise<CoreResponse>;
   /** The same, as a web-standard `Request → Response` function. */
   fetch(request: Request): Promise<Response>;
   readonly storage: CounterStorage;
@@ -40,40 +40,51 @@ export function createService(options: ServiceOptions): Service {
   const context: HandlerContext = { storage, metrics: recorded };
   guard(() => metrics.bind?.({ readCounter: () => storage.current(), storage: storage.kind }), onError);
 
-  async function answer(route: Route, request: CoreRequest): Promise<CoreResponse> {
-    if (route.method !== request.method) {
-      return errorResponse("METHOD_NOT_ALLOWED", "method not allowed", `${route.path} accepts only ${route.method}.`, {
-        allow: route.method,
-      });
-    }
+  function respond(route: Route | undefined, request: CoreRequest): Answer {
+    if (!route) return NOT_FOUND;
+    if (route.method !== request.method) return methodNotAllowed(route);
     if (route.protected && apiToken && !isAuthorized(readHeader(request.headers, "authorization"), apiToken)) {
       throw new CounterError("UNAUTHORIZED", `${route.path} needs an Authorization: Bearer token.`);
     }
     return route.handler(context);
   }
 
-  async function handle(request: CoreRequest): Promise<CoreResponse> {
+  function fail(route: Route | undefined, error: unknown): CoreResponse {
+    const operation = route?.operation;
+    if (operation) recorded.failed(operation, isCounterError(error) ? error.code : "INTERNAL");
+    return failure(error, route, onError);
+  }
+
+  function finish(request: CoreRequest, route: Route | undefined, started: number, answer: CoreResponse) {
+    const seconds = (performance.now() - started) / 1000;
+    recorded.request(route ? route.path : "unmatched", methodLabel(request.method), answer.status, seconds);
+    // A HEAD answer has the headers of the full answer and no body.
+    return request.method === "HEAD" ? { ...answer, body: "" } : answer;
+  }
+
+  /** Answers synchronously when the storage does (memory, file): no promise on the hot path. */
+  function handle(request: CoreRequest): Answer {
     const started = performance.now();
     const route = findRoute(pathOf(request.url));
-    const endpoint: Endpoint = route ? route.path : "unmatched";
-    let response: CoreResponse;
+    let answer: Answer;
     try {
-      response =
-        (await tooLarge(request)) ??
-        (route
-          ? await answer(route, request)
-          : errorResponse("NOT_FOUND", "not found", "No such endpoint: see the API table for the paths served."));
+      const limited = tooLarge(request);
+      answer =
+        limited === undefined
+          ? respond(route, request)
+          : isPromise(limited)
+            ? limited.then((response) => response ?? respond(route, request))
+            : limited;
     } catch (error) {
-      response = failure(error, route, onError);
-      const operation = route?.operation;
-      const code = isCounterError(error) ? error.code : "INTERNAL";
-      if (operation) recorded.failed(operation, code);
+      answer = fail(route, error);
     }
-    // A HEAD answer has the headers of the full answer and no body.
-    if (request.method === "HEAD") response = { ...response, body: "" };
-    const seconds = (performance.now() - started) / 1000;
-    recorded.request(endpoint, methodLabel(request.method), response.status, seconds);
-    return response;
+    if (isPromise(answer)) {
+      return answer.then(
+        (response) => finish(request, route, started, response),
+        (error: unknown) => finish(request, route, started, fail(route, error)),
+      );
+    }
+    return finish(request, route, started, answer);
   }
 
   return {
@@ -95,17 +106,42 @@ export function createService(options: ServiceOptions): Service {
   };
 }
 
-async function tooLarge(request: CoreRequest): Promise<CoreResponse | undefined> {
+type Answer = CoreResponse | Promise<CoreResponse>;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
+}
+
+const NOT_FOUND = errorResponse("NOT_FOUND", "not found", "No such endpoint: see the API table for the paths served.");
+const TOO_LARGE = errorResponse(
+  "PAYLOAD_TOO_LARGE",
+  "payload too large",
+  `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+);
+const NOT_ALLOWED = new Map<Route, CoreResponse>();
+
+function methodNotAllowed(route: Route): CoreResponse {
+  let response = NOT_ALLOWED.get(route);
+  if (!response) {
+    response = errorResponse(
+      "METHOD_NOT_ALLOWED",
+      "method not allowed",
+      `${route.path} accepts only ${route.method}.`,
+      {
+        allow: route.method,
+      },
+    );
+    NOT_ALLOWED.set(route, response);
+  }
+  return response;
+}
+
+/** `413` when the declared or the streamed body is too large; `undefined` when it is not. */
+function tooLarge(request: CoreRequest): CoreResponse | Promise<CoreResponse | undefined> | undefined {
   const declared = readHeader(request.headers, "content-length");
-  const exceeds =
-    (declared !== undefined && Number(declared) > MAX_BODY_BYTES) ||
-    (request.body != null && (await bodyExceeds(request.body, MAX_BODY_BYTES)));
-  if (!exceeds) return undefined;
-  return errorResponse(
-    "PAYLOAD_TOO_LARGE",
-    "payload too large",
-    `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
-  );
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return TOO_LARGE;
+  if (request.body == null) return undefined;
+  return bodyExceeds(request.body, MAX_BODY_BYTES).then((exceeds) => (exceeds ? TOO_LARGE : undefined));
 }
 
 function failure(error: unknown, route: Route | undefined, onError: (error: unknown) => void): CoreResponse {

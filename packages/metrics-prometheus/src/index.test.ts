@@ -72,4 +72,16 @@ describe("Prometheus metrics", () => {
     }
     assert.ok(LATENCY_BUCKETS.some((bucket) => bucket <= 0.0005));
   });
+
+  it("writes the exposition exactly as prom-client's registry does, with labels that need escaping", async () => {
+    const metrics = createPrometheusMetrics({ ...options, environment: 'we"ird\\env\nx', processMetrics: false });
+    metrics.bind?.({ readCounter: () => 3, storage: "memory" });
+    metrics.request("/", "GET", 200, 0.0003);
+    metrics.request("/", "GET", 200, 12);
+    metrics.request("unmatched", "other", 404, 0.002);
+    metrics.request("/restore", "POST", 503, 0.02);
+    metrics.succeeded("checkpoint", 3);
+    metrics.failed("restore", "STORAGE_UNAVAILABLE");
+    assert.equal((await metrics.expose()).body, await metrics.registry.metrics());
+  });
 });

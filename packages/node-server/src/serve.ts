@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer, type RequestListener, type Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Service } from "@cell-counter/core";
 import type { Log } from "./compose.js";
@@ -18,13 +18,25 @@ export const SERVER_TIMEOUTS = {
 /** After SIGTERM or SIGINT, in-flight requests have this long before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 8_000;
 
+const closing = Symbol("closing");
+
+type ClosableServer = Server & { [closing]?: boolean };
+
 export function createTimedServer(listener: RequestListener): Server {
-  const server = createServer(
+  const server: ClosableServer = createServer(
     {
       headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
       requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
       keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
       connectionsCheckingInterval: 1_000,
+      // Answers written while the server shuts down tell keep-alive clients to go elsewhere.
+      ServerResponse: class extends ServerResponse {
+        // biome-ignore lint/suspicious/noExplicitAny: writeHead's overloads, passed through as they are
+        override writeHead(...args: any[]): this {
+          if (server[closing]) this.setHeader("connection", "close");
+          return (super.writeHead as (...args: unknown[]) => this)(...args);
+        }
+      },
     },
     listener,
   );
@@ -47,20 +59,9 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
  * `connection: close`), cut what is left after the grace period, close the storage, exit 0.
  */
 export function closeOnSignals(server: Server, service: Service, log: Log): void {
-  let closing = false;
-  const unanswered = new Set<ServerResponse>();
-  server.prependListener("request", (_request, response) => {
-    if (closing) {
-      response.setHeader("connection", "close");
-      return;
-    }
-    unanswered.add(response);
-    response.once("close", () => unanswered.delete(response));
-  });
   const shutdown = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    for (const response of unanswered) if (!response.headersSent) response.setHeader("connection", "close");
+    if ((server as ClosableServer)[closing]) return;
+    (server as ClosableServer)[closing] = true;
     log(`cell-counter: ${signal} received, finishing in-flight requests`);
     const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     server.close(() => {

@@ -1,8 +1,12 @@
-import { jsonResponse } from "../response.js";
+import { type CoreResponse, jsonResponse } from "../response.js";
 import type { HandlerContext } from "./context.js";
 
 /** `GET /`: adds one, answers `{"counter":N}` with N after the increment. */
-export async function increment({ storage }: HandlerContext) {
-  const counter = await storage.increment();
+export function increment({ storage }: HandlerContext): CoreResponse | Promise<CoreResponse> {
+  const counter = storage.increment();
+  return typeof counter === "number" ? answer(counter) : counter.then(answer);
+}
+
+function answer(counter: number): CoreResponse {
   return jsonResponse(200, `{"counter":${counter}}`);
 }

@@ -1,0 +1,276 @@
+// `pnpm bench`: every server as its own process on loopback, loaded from this one, interleaved over
+// rounds; durable checkpoints against the disk's limit; growth over a million requests; the core
+// alone. Prints a markdown table and writes it to bench/results/ (and docs/ for a full run).
+// `--quick` runs everything briefly, to show it works.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/conformance";
+import autocannon from "autocannon";
+import { chart } from "./chart.js";
+import { benchCheckpoints, type CheckpointFigures } from "./checkpoints.js";
+import { benchCore, type CoreFigures } from "./core.js";
+
+const root = new URL("..", import.meta.url).pathname;
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const QUICK = flags.quick;
+const ROUNDS = Number(flags.rounds ?? (QUICK ? 2 : 3));
+const DURATION = Number(flags.duration ?? (QUICK ? 1 : 10));
+const GROWTH = QUICK ? [2_000, 10_000] : [10_000, 1_000_000];
+const CONNECTIONS = 50;
+const OUT = flags.out ?? join(root, "bench/results");
+
+const hasTaskset = (() => {
+  try {
+    execFileSync("taskset", ["-cp", "1", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const SERVER_CORE = hasTaskset ? ["taskset", "-c", "0"] : [];
+
+const scratch = mkdtempSync(join(tmpdir(), "cell-counter-bench-"));
+const redis = await startRedisServer();
+
+interface Server {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+const servers: Server[] = [
+  { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
+  { name: "node adapter, file storage", args: [join(root, "dist/cell-counter.mjs")], env: {} },
+  { name: "h3 adapter, file storage", args: [join(root, "packages/adapter-h3/dist/bin/start.js")], env: {} },
+  {
+    name: "node adapter, Redis storage",
+    args: [join(root, "dist/cell-counter.mjs")],
+    env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:" },
+  },
+];
+
+/** Starts a server on core 0 (when taskset exists) with every metric on. */
+async function start(server: Server, name = "run"): Promise<Running & { pid: number }> {
+  const env = {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    CHECKPOINT_PATH: join(scratch, name, "checkpoint.json"),
+    ...server.env,
+  };
+  // taskset execs node in place: the pid is the server's.
+  const running = SERVER_CORE.length
+    ? await startProcess([...SERVER_CORE, process.execPath, ...server.args], env)
+    : await startCommand(server.args, env, scratch);
+  return { ...running, pid: running.child.pid as number };
+}
+
+function startProcess(command: string[], env: Record<string, string>): Promise<Running> {
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const output: string[] = [];
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      output.push(...text.split("\n").filter(Boolean));
+      const line = output.find((entry) => entry.includes("listening on"));
+      if (line) resolve({ child, output, exit, url: (/http:\/\/\S+/.exec(line) as RegExpExecArray)[0] });
+    });
+    child.on("exit", () => reject(new Error(`server exited: ${output.join("\n")}`)));
+  });
+}
+
+async function stop(running: Running): Promise<void> {
+  running.child.kill("SIGTERM");
+  await running.exit;
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function load(url: string, seconds: number, paths?: () => string) {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...(paths && { requests: [{ setupRequest: (request) => ({ ...request, path: paths() }) }] }),
+  });
+}
+
+async function scrapeMs(url: string, count: number): Promise<number | undefined> {
+  const first = await fetch(`${url}/metrics`);
+  await first.text();
+  if (first.status !== 200) return undefined;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await (await fetch(`${url}/metrics`)).text();
+  return (performance.now() - started) / count;
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  scrapeMs: number | undefined;
+  rss: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+// 1. Throughput and latency, interleaved: baseline, node, h3, redis, baseline, node…
+const runs = new Map<string, Run[]>(servers.map((server) => [server.name, []]));
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const server of servers) {
+    const running = await start(server);
+    await load(running.url, QUICK ? 0.5 : 2); // warm-up: JIT, sockets
+    const result = await load(running.url, DURATION);
+    const run: Run = {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      scrapeMs: await scrapeMs(running.url, QUICK ? 10 : 200),
+      rss: rssBytes(running.pid),
+    };
+    runs.get(server.name)?.push(run);
+    console.error(`round ${round} ${server.name}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`);
+    await stop(running);
+  }
+}
+const baseline = runs.get(servers[0]?.name as string) as Run[];
+const throughput = servers.map((server) => {
+  const own = runs.get(server.name) as Run[];
+  const scrapes = own.map((run) => run.scrapeMs).filter((value): value is number => value !== undefined);
+  return {
+    name: server.name,
+    rps: median(own.map((run) => run.rps)),
+    ratio: median(own.map((run, index) => run.rps / (baseline[index] as Run).rps)),
+    p50: median(own.map((run) => run.p50)),
+    p99: median(own.map((run) => run.p99)),
+    p99Ratio: median(own.map((run, index) => run.p99 / Math.max((baseline[index] as Run).p99, 1))),
+    scrapeMs: scrapes.length ? median(scrapes) : undefined,
+    rss: median(own.map((run) => run.rss)),
+  };
+});
+
+// 2. Growth: RSS and /metrics size after N requests, half of them on random unknown paths.
+const growthServer = servers[1] as Server;
+const growing = await start(growthServer, "growth");
+const growth: { requests: number; rss: number; metricsBytes: number }[] = [];
+let done = 0;
+for (const target of GROWTH) {
+  const amount = target - done;
+  let flip = 0;
+  await autocannon({
+    url: growing.url,
+    connections: CONNECTIONS,
+    amount,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          path: flip++ % 2 ? "/" : `/${Math.random().toString(36).slice(2)}`,
+        }),
+      },
+    ],
+  });
+  done = target;
+  const metricsBytes = (await (await fetch(`${growing.url}/metrics`)).text()).length;
+  growth.push({ requests: target, rss: rssBytes(growing.pid), metricsBytes });
+}
+await stop(growing);
+
+// 3. Durable checkpoints, and 4. the core alone, in this process.
+const checkpoints: CheckpointFigures = await benchCheckpoints(join(scratch, "checkpoints"), QUICK, async () => {
+  const server = await start(growthServer, "latency");
+  return { url: server.url, stop: () => stop(server), load: (seconds: number) => load(server.url, seconds) };
+});
+const core: CoreFigures = await benchCore(QUICK);
+
+await redis.stop();
+killCommands();
+rmSync(scratch, { recursive: true, force: true });
+
+// Report.
+const now = new Date();
+const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const lines = [
+  `# cell-counter benchmarks${QUICK ? " (quick run: figures not meaningful)" : ""}`,
+  "",
+  `- date: ${now.toISOString()}`,
+  `- command: \`${command}\``,
+  `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
+  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; autocannon, ${CONNECTIONS} connections, \`GET /\`, ${DURATION} s after a warm-up; ${ROUNDS} interleaved rounds, medians; ratios to the baseline of the same round`,
+  "",
+  "## Requests per second",
+  "",
+  "| server | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | `/metrics` scrape ms | RSS after load |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...throughput.map(
+    (row) =>
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50} | ${row.p99} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
+  ),
+  "",
+  "## Durable checkpoints (file storage, fsync on)",
+  "",
+  "| measure | value |",
+  "| --- | ---: |",
+  `| disk limit: write + fsync + rename + directory fsync, sequential | ${Math.round(checkpoints.diskLimit)} /s |`,
+  `| file storage, sequential checkpoints | ${Math.round(checkpoints.sequential)} /s (${(checkpoints.sequential / checkpoints.diskLimit).toFixed(2)} × the limit) |`,
+  `| file storage, 50 concurrent checkpoints at a time (shared writes) | ${Math.round(checkpoints.concurrent)} /s |`,
+  `| checkpoint latency over HTTP under ${CONNECTIONS} connections of increments, p50 / p99 | ${checkpoints.latencyP50.toFixed(2)} / ${checkpoints.latencyP99.toFixed(2)} ms |`,
+  "",
+  "## Growth (node adapter; half the requests on random unknown paths)",
+  "",
+  "| requests | RSS | `/metrics` size |",
+  "| ---: | ---: | ---: |",
+  ...growth.map((row) => `| ${row.requests.toLocaleString("en")} | ${mib(row.rss)} | ${row.metricsBytes} bytes |`),
+  "",
+  "## The core alone (in process, no sockets; tinybench)",
+  "",
+  "| operation | ops/s |",
+  "| --- | ---: |",
+  ...core.map((row) => `| ${row.name} | ${Math.round(row.opsPerSecond)} |`),
+  "",
+];
+const markdown = lines.join("\n");
+console.log(markdown);
+
+mkdirSync(OUT, { recursive: true });
+const stamp = now.toISOString().replace(/[:.]/g, "-");
+writeFileSync(join(OUT, `${stamp}.md`), markdown);
+const svg = chart(throughput.map((row) => ({ label: row.name, value: row.rps })));
+writeFileSync(join(OUT, `${stamp}.svg`), svg);
+if (!QUICK && !flags.out) {
+  writeFileSync(join(root, "docs/benchmarks.svg"), svg);
+  const doc = readFileSync(join(root, "docs/benchmarks.md"), "utf8");
+  const marker = "<!-- latest run -->";
+  const [head] = doc.split(marker);
+  writeFileSync(
+    join(root, "docs/benchmarks.md"),
+    `${head}${marker}\n\n![requests per second](benchmarks.svg)\n\n${markdown.replace(/^# .*\n/, "")}`,
+  );
+}
+console.error(`written to ${join(OUT, `${stamp}.md`)}`);
