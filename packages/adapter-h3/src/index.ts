@@ -1,5 +1,6 @@
 import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
-import { H3, type H3Event, HTTPResponse } from "h3";
+import { H3, type H3Event } from "h3";
+import { FastResponse } from "srvx";
 
 /**
  * An h3 app answering with the service: serve it, or mount it into your own h3 or Nitro app
@@ -29,9 +30,12 @@ export function h3EventToRequest(event: H3Event): CoreRequest {
   };
 }
 
-/** h3's light response: written to node without a web `Response` in between. */
-export function coreResponseToResponse({ status, headers, body }: CoreResponse): HTTPResponse {
-  return new HTTPResponse(body, { status, headers });
+/**
+ * srvx's `FastResponse` (h3's own server layer): a `Response` that node writes straight from the
+ * status, plain headers and string body, creating no web `Headers` or `Response` on the way.
+ */
+export function coreResponseToResponse({ status, headers, body }: CoreResponse): Response {
+  return new FastResponse(body, { status, headers });
 }
 
 function targetBelow(url: URL, base: string): string {

@@ -103,3 +103,20 @@ describe("file storage", () => {
     assert.equal(await storage.checkpoint(), 0, "works again once the path is free");
   });
 });
+
+describe("file storage group commit", () => {
+  it("checkpoints asked for before a write starts share it; it saves the value of the moment it starts", async () => {
+    const path = join(await scratch(), "checkpoint.json");
+    const storage = createFileStorage({ path });
+    storage.increment();
+    const shared = Array.from({ length: 10 }, () => storage.checkpoint());
+    assert.equal(new Set(shared).size, 1, "one write for the ten");
+    storage.increment();
+    assert.deepEqual(await Promise.all(shared), Array(10).fill(2), "the write starts after all ten were asked");
+    const later = storage.checkpoint();
+    assert.notEqual(later, shared[0], "a checkpoint asked after the write has its own");
+    storage.increment();
+    assert.equal(await later, 3);
+    assert.equal(JSON.parse(await readFile(path, "utf8")).counter, 3);
+  });
+});

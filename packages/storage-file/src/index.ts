@@ -28,7 +28,8 @@ const TEMPORARY_SUFFIX = ".tmp";
 /**
  * Counter in memory, checkpoint in a JSON file written atomically and durably: a temporary file
  * in the same directory, fsync, rename over the old one, fsync of the directory. A crash at any
- * moment leaves the old checkpoint or the new one. Checkpoints and restores run one at a time.
+ * moment leaves the old checkpoint or the new one. Checkpoints and restores run one at a time;
+ * checkpoints asked for during a write share the next one.
  * One process per file: the temporary files another process left behind are removed at start.
  */
 export function createFileStorage(options: FileStorageOptions): FileStorage {
@@ -37,6 +38,7 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
   const now = options.now ?? (() => new Date());
   let counter = options.initial ?? 0;
   let queue: Promise<unknown> = removeStaleTemporaryFiles(path);
+  let nextCheckpoint: Promise<number> | undefined;
 
   function serially<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task);
@@ -49,8 +51,12 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
     path,
     increment: () => ++counter,
     current: () => counter,
-    checkpoint: () =>
-      serially(async () => {
+    checkpoint: () => {
+      // Group commit: checkpoints asked for while another write is under way share the next
+      // write, which saves the value of the moment it starts, after every one of them was asked.
+      if (nextCheckpoint) return nextCheckpoint;
+      const write = serially(async () => {
+        nextCheckpoint = undefined;
         const value = counter;
         try {
           await writeDurably(path, serializeCheckpoint(value, now()));
@@ -58,7 +64,10 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
           throw storageError("The checkpoint could not be saved", error);
         }
         return value;
-      }),
+      });
+      nextCheckpoint = write;
+      return write;
+    },
     restore: () =>
       serially(async () => {
         counter = parseCheckpoint(await readCheckpointText(path));

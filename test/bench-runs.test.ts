@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { root } from "./support.js";
+
+const run = promisify(execFile);
+let out = "";
+after(() => (out ? rm(out, { recursive: true, force: true }) : undefined));
+
+describe("pnpm bench --quick (bounded: about 30 s; proves the benchmark runs, asserts no timing)", () => {
+  it("measures every server, checkpoints, growth and the core, and writes its table and chart", async () => {
+    out = await mkdtemp(join(tmpdir(), "cell-counter-bench-"));
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@cell-counter/source", join(root, "bench/run.ts"), "--quick", "--out", out],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    );
+    for (const row of [
+      "baseline (bare node:http)",
+      "node adapter, file storage",
+      "h3 adapter, file storage",
+      "node adapter, Redis storage",
+      "reference: bare h3, no metrics",
+      "disk limit",
+      "file storage, 50 concurrent checkpoints",
+      "handle GET /, Prometheus metrics",
+    ]) {
+      assert.match(stdout, new RegExp(`\\| ${row.replace(/[()]/g, "\\$&")}`), row);
+    }
+    const files = await readdir(out);
+    const table = files.find((name) => name.endsWith(".md"));
+    assert.ok(table && files.some((name) => name.endsWith(".svg")), files.join(", "));
+    assert.match(await readFile(join(out, table), "utf8"), /- machine: \d+ × .*, Node v\d+/);
+    assert.match(await readFile(join(out, table), "utf8"), /- command: `pnpm bench --quick/);
+  });
+});
