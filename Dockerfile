@@ -4,18 +4,9 @@
 FROM node:24.11.0-bookworm-slim AS build
 WORKDIR /src
 RUN npm install -g pnpm@10.34.8
-COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
-COPY packages/core/package.json packages/core/
-COPY packages/storage-file/package.json packages/storage-file/
-COPY packages/metrics-prometheus/package.json packages/metrics-prometheus/
-COPY packages/node-server/package.json packages/node-server/
-COPY packages/adapter-node/package.json packages/adapter-node/
-COPY packages/adapter-h3/package.json packages/adapter-h3/
-COPY packages/conformance/package.json packages/conformance/
+COPY . .
 RUN pnpm install --frozen-lockfile
-COPY scripts scripts
-COPY packages packages
-RUN node scripts/bundle.mjs
+RUN node scripts/bundle.mjs && test -s dist/cell-counter.mjs
 
 FROM node:24.11.0-bookworm-slim
 ENV NODE_ENV=production \

@@ -1,12 +1,11 @@
-// Bundles the node adapter's command, with every dependency, into one file: dist/cell-counter.mjs.
-// This file is what the Docker image runs.
+// One-file bundles, every dependency inside: dist/cell-counter.mjs, the node adapter's command
+// that the Docker image runs, and dist/lambda/index.mjs, the Lambda function (ready to zip).
+import { statSync } from "node:fs";
 import { build } from "esbuild";
 
-const outfile = new URL("../dist/cell-counter.mjs", import.meta.url).pathname;
+const path = (relative) => new URL(relative, import.meta.url).pathname;
 
-await build({
-  entryPoints: [new URL("../packages/adapter-node/src/bin/start.ts", import.meta.url).pathname],
-  outfile,
+const common = {
   bundle: true,
   format: "esm",
   platform: "node",
@@ -18,4 +17,18 @@ await build({
   },
   legalComments: "none",
   logLevel: "warning",
+};
+
+await build({
+  ...common,
+  entryPoints: [path("../packages/adapter-node/src/bin/start.ts")],
+  outfile: path("../dist/cell-counter.mjs"),
 });
+const lambda = path("../dist/lambda/index.mjs");
+await build({
+  ...common,
+  entryPoints: [path("../packages/adapter-lambda/function/index.ts")],
+  outfile: lambda,
+  minify: true,
+});
+console.log(`Lambda bundle: dist/lambda/index.mjs, ${(statSync(lambda).size / 1024).toFixed(0)} KiB`);

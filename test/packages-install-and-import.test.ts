@@ -15,6 +15,8 @@ const PUBLISHED = [
   "node-server",
   "adapter-node",
   "adapter-h3",
+  "adapter-lambda",
+  "metrics-powertools",
 ];
 let scratch: string | undefined;
 after(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));

@@ -2,6 +2,7 @@ export { CHECKPOINT_VARIANTS } from "./checkpoint-variants.js";
 export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposition.js";
 export { callInProcess, serveOverHttp } from "./harness.js";
 export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
+export { invokeAsFetch, requestToEvent } from "./lambda.js";
 export {
   type Command,
   type CommandOptions,

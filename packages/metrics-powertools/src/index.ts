@@ -1,0 +1,107 @@
+import { MetricUnit, Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
+import type { Endpoint, Metrics } from "@cell-counter/core";
+
+export interface PowertoolsMetricsOptions {
+  /** CloudWatch namespace of every metric. */
+  namespace: string;
+  /** The `service` dimension. */
+  serviceName: string;
+  /** The `environment` dimension. */
+  environment: string;
+  /** Records the cold start of each execution environment (default `true`). */
+  coldStartMetric?: boolean;
+  /** A Powertools instance of your own; one is made from the options above otherwise. */
+  metrics?: PowertoolsMetrics;
+}
+
+export interface PowertoolsMetricsPort extends Metrics {
+  readonly powertools: PowertoolsMetrics;
+  /** Publishes what was recorded since the last flush, as EMF documents on standard output. */
+  flush(): Promise<void>;
+}
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** Values of one metric name that one EMF document may hold. */
+const MAX_VALUES = 100;
+
+interface Pending {
+  requests: number;
+  errors: number;
+  latencies: number[];
+  /** Counts and values of operations answered on this endpoint. */
+  operations: [name: string, unit: Unit, value: number][];
+}
+
+/**
+ * cell-counter's metrics the Lambda way: CloudWatch Embedded Metric Format through Powertools.
+ * Metrics are buffered per endpoint and published by `flush()`, which the Lambda adapter calls
+ * in a `finally` after every invocation. Dimensions: `service`, `environment` and the bounded
+ * `endpoint`; nothing a client sends becomes a dimension.
+ */
+export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): PowertoolsMetricsPort {
+  const powertools =
+    options.metrics ??
+    new PowertoolsMetrics({
+      namespace: options.namespace,
+      serviceName: options.serviceName,
+      defaultDimensions: { environment: options.environment },
+    });
+  const pending = new Map<Endpoint, Pending>();
+
+  const entry = (endpoint: Endpoint) => {
+    let found = pending.get(endpoint);
+    if (!found) {
+      found = { requests: 0, errors: 0, latencies: [], operations: [] };
+      pending.set(endpoint, found);
+    }
+    return found;
+  };
+
+  return {
+    powertools,
+    request(endpoint, _method, status, seconds) {
+      const stats = entry(endpoint);
+      stats.requests++;
+      if (status >= 400) stats.errors++;
+      if (Number.isFinite(seconds) && seconds >= 0) stats.latencies.push(seconds);
+    },
+    // An operation's outcome is known before its request is counted: it goes with the route's endpoint.
+    succeeded(operation, value) {
+      const stats = entry(operation === "checkpoint" ? "/checkpoint" : "/restore");
+      stats.operations.push([`${operation}_operations_total`, MetricUnit.Count, 1]);
+      stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, value]);
+    },
+    failed(operation) {
+      entry(operation === "checkpoint" ? "/checkpoint" : "/restore").operations.push([
+        `${operation}_failures_total`,
+        MetricUnit.Count,
+        1,
+      ]);
+    },
+    async flush() {
+      try {
+        if (options.coldStartMetric !== false) powertools.captureColdStartMetric();
+        for (const [endpoint, stats] of pending) {
+          // At most 100 values of one metric in a document: the latencies go out in slices, each
+          // in a document of its own with the endpoint dimension (publishing clears dimensions).
+          for (let start = 0; start === 0 || start < stats.latencies.length; start += MAX_VALUES) {
+            powertools.addDimension("endpoint", endpoint);
+            if (start === 0) {
+              if (stats.requests) powertools.addMetric("http_requests_total", MetricUnit.Count, stats.requests);
+              if (stats.errors) powertools.addMetric("http_errors_total", MetricUnit.Count, stats.errors);
+              for (const [name, unit, value] of stats.operations) powertools.addMetric(name, unit, value);
+            }
+            for (const seconds of stats.latencies.slice(start, start + MAX_VALUES)) {
+              powertools.addMetric("http_request_latency_seconds", MetricUnit.Seconds, seconds);
+            }
+            if (powertools.hasStoredMetrics()) powertools.publishStoredMetrics();
+            else powertools.clearDimensions();
+          }
+        }
+      } finally {
+        pending.clear();
+      }
+    },
+  };
+}
