@@ -26,7 +26,7 @@ const { values: flags } = parseArgs({
 const QUICK = flags.quick;
 const ROUNDS = Number(flags.rounds ?? (QUICK ? 2 : 3));
 const DURATION = Number(flags.duration ?? (QUICK ? 1 : 10));
-const GROWTH = QUICK ? [2_000, 10_000] : [10_000, 1_000_000];
+const GROWTH = QUICK ? [2_000, 10_000] : [10_000, 100_000, 1_000_000];
 const CONNECTIONS = 50;
 const OUT = flags.out ?? join(root, "bench/results");
 
@@ -194,7 +194,7 @@ const throughput = servers.map((server) => {
 // 2. Growth: RSS and /metrics size after N requests, half of them on random unknown paths.
 const growthServer = servers[1] as Server;
 const growing = await start(growthServer, "growth");
-const growth: { requests: number; rss: number; metricsBytes: number }[] = [];
+const growth: { requests: number; rss: number; heapUsed: number; metricsBytes: number }[] = [];
 let done = 0;
 for (const target of GROWTH) {
   const amount = target - done;
@@ -213,8 +213,9 @@ for (const target of GROWTH) {
     ],
   });
   done = target;
-  const metricsBytes = (await (await fetch(`${growing.url}/metrics`)).text()).length;
-  growth.push({ requests: target, rss: rssBytes(growing.pid), metricsBytes });
+  const exposition = await (await fetch(`${growing.url}/metrics`)).text();
+  const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(exposition)?.[1] ?? 0);
+  growth.push({ requests: target, rss: rssBytes(growing.pid), heapUsed, metricsBytes: exposition.length });
 }
 await stop(growing);
 
@@ -261,9 +262,12 @@ const lines = [
   "",
   "## Growth (node adapter; half the requests on random unknown paths)",
   "",
-  "| requests | RSS | `/metrics` size |",
-  "| ---: | ---: | ---: |",
-  ...growth.map((row) => `| ${row.requests.toLocaleString("en")} | ${mib(row.rss)} | ${row.metricsBytes} bytes |`),
+  "| requests | RSS | V8 heap used | `/metrics` size |",
+  "| ---: | ---: | ---: | ---: |",
+  ...growth.map(
+    (row) =>
+      `| ${row.requests.toLocaleString("en")} | ${mib(row.rss)} | ${mib(row.heapUsed)} | ${row.metricsBytes} bytes |`,
+  ),
   "",
   "## The core alone (in process, no sockets; tinybench)",
   "",

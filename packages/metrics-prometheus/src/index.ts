@@ -8,6 +8,7 @@ import {
   ROUTES,
 } from "@cell-counter/core";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { registerEventLoopMetrics } from "./event-loop.js";
 import { RequestMetrics } from "./request-metrics.js";
 
 /** The original service's buckets (0.005 … 10 s) with finer ones below, down to 0.1 ms. */
@@ -130,9 +131,10 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   lastCheckpoint.set(0);
   if (options.processMetrics !== false) {
     collectDefaultMetrics({ register: registry, labels: { environment } });
-    // Measured by waiting for a turn of the event loop at each scrape, which makes scrapes slow
-    // under load; nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds remain.
-    registry.removeSingleMetric("nodejs_eventloop_lag_seconds");
+    for (const metric of registry.getMetricsAsArray()) {
+      if (metric.name.startsWith("nodejs_eventloop_lag_")) registry.removeSingleMetric(metric.name);
+    }
+    registerEventLoopMetrics(registry, environment);
   }
 
   const formatter = registry as unknown as { getMetricsAsString?(metric: unknown): Promise<string> };
