@@ -1,3 +1,5 @@
+const TITLE = "GET / requests per second (median of rounds, 50 connections)";
+
 /** A horizontal bar chart of requests per second, as a standalone SVG. */
 export function chart(bars: { label: string; value: number }[]): string {
   const width = 720;
@@ -19,9 +21,10 @@ export function chart(bars: { label: string; value: number }[]): string {
     ].join("");
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`,
+    `<title>${TITLE}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">GET / requests per second (median of rounds, 50 connections)</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${TITLE}</text>`,
     ...rows,
     "</svg>",
     "",
