@@ -61,15 +61,7 @@ export function alertRules(): { alert: string; expr: string }[] {
   );
 }
 
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from "@cell-counter/conformance";
 
 /** Polls `check` until it returns a value other than `undefined`, at most `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { killCommands, type Running, startCommand } from "@cell-counter/conformance";
+import { call, killCommands, type Running, startCommand } from "@cell-counter/conformance";
 import { BUNDLE } from "../support.js";
 
 const INCREMENTS = 10_000;
@@ -25,24 +25,11 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** One request over the shared keep-alive sockets; the counter of its JSON answer. */
-function counterOf(method: string, path: string): Promise<number> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ agent, hostname, port, method, path }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      response.on("end", () => {
-        if (response.statusCode !== 200) reject(new Error(`${method} ${path}: ${response.statusCode} ${body}`));
-        else resolve(JSON.parse(body).counter as number);
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
+/** The counter of a request's JSON answer, which must be a 200. */
+async function counterOf(method: string, path: string): Promise<number> {
+  const answer = await call(agent, server.url, method, path);
+  if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`);
+  return JSON.parse(answer.body).counter as number;
 }
 
 describe(`concurrency over real sockets (bounded: ${INCREMENTS} increments, then a race of 4,000 requests)`, () => {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
+  type Answer,
+  call,
   killCommands,
   parseExposition,
   type RedisServer,
@@ -43,33 +45,12 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-}
-
-function call(replica: Running, method: string, path: string): Promise<Answer> {
-  const { hostname, port } = new URL(replica.url);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ agent, hostname, port, method, path }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, ms: performance.now() - started }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const send = (replica: Running, method: string, path: string) => call(agent, replica.url, method, path);
 
 const counterOf = (answer: Answer) => JSON.parse(answer.body).counter as number;
 
 async function scrapedCounter(replica: Running): Promise<number> {
-  return sampleValue(parseExposition((await call(replica, "GET", "/metrics")).body), "cell_counter");
+  return sampleValue(parseExposition((await send(replica, "GET", "/metrics")).body), "cell_counter");
 }
 
 describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} increments, one outage of about 2 s)`, () => {
@@ -79,7 +60,7 @@ describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} in
     const worker = async (index: number) => {
       while (next < INCREMENTS) {
         next++;
-        const answer = await call(replicas[index % REPLICAS] as Running, "GET", "/");
+        const answer = await send(replicas[index % REPLICAS] as Running, "GET", "/");
         assert.equal(answer.status, 200, answer.body);
         values.push(counterOf(answer));
       }
@@ -96,12 +77,12 @@ describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} in
 
   it("a checkpoint on one replica restored on another: every replica then reports the restored value", async () => {
     const [first, second, third] = replicas as [Running, Running, Running];
-    const saved = counterOf(await call(first, "POST", "/checkpoint"));
-    for (let i = 0; i < 10; i++) await call(second, "GET", "/");
-    const restored = await call(third, "POST", "/restore");
+    const saved = counterOf(await send(first, "POST", "/checkpoint"));
+    for (let i = 0; i < 10; i++) await send(second, "GET", "/");
+    const restored = await send(third, "POST", "/restore");
     assert.equal(restored.body, `{"counter":${saved},"status":"restored"}`);
     for (const replica of replicas) assert.equal(await scrapedCounter(replica), saved);
-    assert.equal(counterOf(await call(second, "GET", "/")), saved + 1);
+    assert.equal(counterOf(await send(second, "GET", "/")), saved + 1);
   });
 
   it("Redis stopped mid-traffic: 503 within the timeout, no crash, no hung request; Redis back: the service resumes", async () => {
@@ -110,7 +91,7 @@ describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} in
     const traffic = Promise.all(
       replicas.map(async (replica) => {
         while (running) {
-          const answer = await call(replica, "GET", "/");
+          const answer = await send(replica, "GET", "/");
           answers.push({ ...answer, at: Date.now() });
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
@@ -126,10 +107,10 @@ describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} in
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const replica of replicas) {
-      assert.equal((await call(replica, "GET", "/readyz")).status, 503, "not ready while Redis is down");
-      assert.equal((await call(replica, "GET", "/healthz")).status, 200, "alive");
-      assert.equal((await call(replica, "GET", "/metrics")).status, 200, "still scrapable");
-      const refused = JSON.parse((await call(replica, "POST", "/checkpoint")).body);
+      assert.equal((await send(replica, "GET", "/readyz")).status, 503, "not ready while Redis is down");
+      assert.equal((await send(replica, "GET", "/healthz")).status, 200, "alive");
+      assert.equal((await send(replica, "GET", "/metrics")).status, 200, "still scrapable");
+      const refused = JSON.parse((await send(replica, "POST", "/checkpoint")).body);
       assert.equal(refused.code, "STORAGE_UNAVAILABLE");
     }
     const restartedAt = Date.now();
@@ -149,7 +130,7 @@ describe(`${REPLICAS} replicas sharing one real Redis (bounded: ${INCREMENTS} in
     assert.ok(slowest < 2 * TIMEOUT_MS + 1_000, `slowest answer ${slowest.toFixed(0)} ms: none hung`);
     for (const replica of replicas) {
       assert.equal(replica.child.exitCode, null, "no replica crashed");
-      assert.equal((await call(replica, "GET", "/readyz")).status, 200);
+      assert.equal((await send(replica, "GET", "/readyz")).status, 200);
     }
     console.log(
       `outage: first 503 after ${firstFailure.at - stoppedAt} ms, slowest answer ${slowest.toFixed(0)} ms, ` +

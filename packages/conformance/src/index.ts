@@ -4,9 +4,12 @@ export { callInProcess, serveOverHttp } from "./harness.js";
 export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
 export { invokeAsFetch, requestToEvent } from "./lambda.js";
 export {
+  type Answer,
   type Command,
   type CommandOptions,
+  call,
   type Exit,
+  freePort,
   killCommands,
   type Running,
   runCommand,

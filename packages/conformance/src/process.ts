@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type Agent, request } from "node:http";
+import { createServer } from "node:net";
 
 export interface Exit {
   code: number | null;
@@ -82,4 +84,38 @@ export async function startCommand(
 /** Kills every command still running; for `after` hooks. */
 export function killCommands(): void {
   for (const child of children) child.kill("SIGKILL");
+}
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+  /** Time from sending to the end of the answer. */
+  ms: number;
+}
+
+/** One request over the given agent's sockets (keep-alive ones, for loads). */
+export function call(agent: Agent, base: string, method: string, path: string): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ agent, hostname, port, method, path }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, ms: performance.now() - started }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
