@@ -1,6 +1,6 @@
 import { type ErrorCode, STATUS_BY_CODE } from "./errors.js";
 
-/** What the core answers; every adapter writes it out unchanged. */
+/** What the core answers; every adapter writes it out unchanged. Read-only: some are shared. */
 export interface CoreResponse {
   status: number;
   headers: Record<string, string>;

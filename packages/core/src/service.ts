@@ -112,25 +112,24 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";
 }
 
-const NOT_FOUND = errorResponse("NOT_FOUND", "not found", "No such endpoint: see the API table for the paths served.");
-const TOO_LARGE = errorResponse(
-  "PAYLOAD_TOO_LARGE",
-  "payload too large",
-  `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+// Answers that never change are made once, and frozen: every request shares them.
+const frozen = (response: CoreResponse): CoreResponse => {
+  Object.freeze(response.headers);
+  return Object.freeze(response);
+};
+const NOT_FOUND = frozen(
+  errorResponse("NOT_FOUND", "not found", "No such endpoint: see the API table for the paths served."),
+);
+const TOO_LARGE = frozen(
+  errorResponse("PAYLOAD_TOO_LARGE", "payload too large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
 );
 const NOT_ALLOWED = new Map<Route, CoreResponse>();
 
 function methodNotAllowed(route: Route): CoreResponse {
   let response = NOT_ALLOWED.get(route);
   if (!response) {
-    response = errorResponse(
-      "METHOD_NOT_ALLOWED",
-      "method not allowed",
-      `${route.path} accepts only ${route.method}.`,
-      {
-        allow: route.method,
-      },
-    );
+    const message = `${route.path} accepts only ${route.method}.`;
+    response = frozen(errorResponse("METHOD_NOT_ALLOWED", "method not allowed", message, { allow: route.method }));
     NOT_ALLOWED.set(route, response);
   }
   return response;
