@@ -22,11 +22,17 @@ export function h3EventToRequest(event: H3Event): CoreRequest {
   // A mounted app's routes carry the mount path: `/counter/**`.
   const route = event.context.matchedRoute?.route ?? CATCH_ALL;
   const base = route.endsWith(CATCH_ALL) ? route.slice(0, -CATCH_ALL.length) : "";
+  // On node, the raw request line and header object are at hand: no URL or Headers to build.
+  const node = event.runtime?.node?.req;
+  const headers = node ? node.headers : req.headers;
+  const hasBody = node
+    ? node.headers["transfer-encoding"] !== undefined || (node.headers["content-length"] ?? "0") !== "0"
+    : req.method !== "GET" && req.method !== "HEAD";
   return {
     method: req.method,
-    url: base ? targetBelow(event.url, base) : req.url,
-    headers: req.headers,
-    body: req.body,
+    url: base ? targetBelow(event.url, base) : (node?.url ?? req.url),
+    headers,
+    body: hasBody ? req.body : null,
   };
 }
 
