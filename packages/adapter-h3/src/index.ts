@@ -1,4 +1,4 @@
-import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
+import { type CoreRequest, type CoreResponse, hasBody, type Service } from "@cell-counter/core";
 import { H3, type H3Event } from "h3";
 import { FastResponse } from "srvx";
 
@@ -25,14 +25,13 @@ export function h3EventToRequest(event: H3Event): CoreRequest {
   // On node, the raw request line and header object are at hand: no URL or Headers to build.
   const node = event.runtime?.node?.req;
   const headers = node ? node.headers : req.headers;
-  const hasBody = node
-    ? node.headers["transfer-encoding"] !== undefined || (node.headers["content-length"] ?? "0") !== "0"
-    : req.method !== "GET" && req.method !== "HEAD";
+  // A web request built in process may carry a body without announcing its length.
+  const withBody = node ? hasBody(headers) : req.method !== "GET" && req.method !== "HEAD";
   return {
     method: req.method,
     url: base ? targetBelow(event.url, base) : (node?.url ?? req.url),
     headers,
-    body: hasBody ? req.body : null,
+    body: withBody ? req.body : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
+import { type CoreRequest, type CoreResponse, hasBody, type Service } from "@cell-counter/core";
 
 /** A `node:http` request listener that answers with the service: attach it to any server. */
 export function createNodeListener(service: Service): (request: IncomingMessage, response: ServerResponse) => void {
@@ -12,10 +12,7 @@ export function createNodeListener(service: Service): (request: IncomingMessage,
 
 export function incomingMessageToRequest(request: IncomingMessage): CoreRequest {
   const { headers } = request;
-  const hasBody =
-    headers["transfer-encoding"] !== undefined ||
-    (headers["content-length"] !== undefined && headers["content-length"] !== "0");
-  return { method: request.method ?? "GET", url: request.url ?? "/", headers, body: hasBody ? request : null };
+  return { method: request.method ?? "GET", url: request.url ?? "/", headers, body: hasBody(headers) ? request : null };
 }
 
 export function writeResponse(response: ServerResponse, answer: CoreResponse): void {

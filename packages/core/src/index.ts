@@ -4,7 +4,7 @@ export { CounterError, type ErrorCode, isCounterError, STATUS_BY_CODE } from "./
 export type { Handler, HandlerContext } from "./handlers/context.js";
 export type { Endpoint, Exposition, Metrics, MetricsContext, Operation } from "./ports/metrics.js";
 export type { CounterStorage, MaybePromise } from "./ports/storage.js";
-export type { CoreRequest, HeaderSource, RequestBody } from "./request.js";
+export { type CoreRequest, type HeaderSource, hasBody, type RequestBody } from "./request.js";
 export type { CoreResponse } from "./response.js";
 export { findRoute, methodLabel, pathOf, ROUTES, type Route } from "./routes.js";
 export { createService, MAX_BODY_BYTES, type Service, type ServiceOptions } from "./service.js";

@@ -22,6 +22,13 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
+/** Whether the headers announce a body: a `transfer-encoding`, or a `content-length` other than 0. */
+export function hasBody(headers: HeaderSource): boolean {
+  if (readHeader(headers, "transfer-encoding") !== undefined) return true;
+  const length = readHeader(headers, "content-length");
+  return length !== undefined && length !== "0";
+}
+
 /**
  * Whether a body is longer than `limit` bytes. Nothing is kept. Once the limit is passed, the rest
  * is read and dropped in the background: the answer goes out at once, and the connection stays

@@ -9,8 +9,22 @@ export interface CoreResponse {
 
 export const JSON_CONTENT_TYPE = "application/json";
 
+/** An answer with its `content-type` and `content-length`. */
+export function textResponse(
+  status: number,
+  contentType: string,
+  body: string,
+  headers?: Record<string, string>,
+): CoreResponse {
+  return {
+    status,
+    headers: { "content-type": contentType, "content-length": String(byteLength(body)), ...headers },
+    body,
+  };
+}
+
 export function jsonResponse(status: number, body: string): CoreResponse {
-  return { status, headers: { "content-type": JSON_CONTENT_TYPE, "content-length": String(byteLength(body)) }, body };
+  return textResponse(status, JSON_CONTENT_TYPE, body);
 }
 
 /** Length of a string in UTF-8, without encoding it. */
@@ -35,10 +49,10 @@ export function errorResponse(
   message: string,
   headers?: Record<string, string>,
 ): CoreResponse {
-  const body = JSON.stringify({ status: what, error: message, code });
-  return {
-    status: STATUS_BY_CODE[code],
-    headers: { "content-type": JSON_CONTENT_TYPE, "content-length": String(byteLength(body)), ...headers },
-    body,
-  };
+  return textResponse(
+    STATUS_BY_CODE[code],
+    JSON_CONTENT_TYPE,
+    JSON.stringify({ status: what, error: message, code }),
+    headers,
+  );
 }

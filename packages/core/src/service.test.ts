@@ -4,6 +4,7 @@ import { CounterError, isCounterError, STATUS_BY_CODE } from "./errors.js";
 import { createMemoryStorage } from "./memory-storage.js";
 import type { Endpoint, Metrics, Operation } from "./ports/metrics.js";
 import type { CounterStorage } from "./ports/storage.js";
+import { hasBody } from "./request.js";
 import { byteLength } from "./response.js";
 import { createService } from "./service.js";
 
@@ -222,5 +223,16 @@ describe("responses", () => {
     for (const text of ["", "abc", "é", "✓", "😀", "a😀é✓z"]) {
       assert.equal(byteLength(text), new TextEncoder().encode(text).length, text);
     }
+  });
+});
+
+describe("hasBody", () => {
+  it("is true for a transfer-encoding or a non-zero content-length, on plain and web headers", () => {
+    assert.ok(hasBody({ "transfer-encoding": "chunked" }));
+    assert.ok(hasBody({ "content-length": "12" }));
+    assert.ok(hasBody(new Headers({ "content-length": "1" })));
+    assert.ok(!hasBody({ "content-length": "0" }));
+    assert.ok(!hasBody({}));
+    assert.ok(!hasBody(new Headers()));
   });
 });

@@ -3,10 +3,10 @@ import { CounterError, isCounterError } from "./errors.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { createNoopMetrics } from "./noop-metrics.js";
 import type { Metrics } from "./ports/metrics.js";
-import type { CounterStorage } from "./ports/storage.js";
+import type { CounterStorage, MaybePromise } from "./ports/storage.js";
 import { bodyExceeds, type CoreRequest, readHeader } from "./request.js";
 import { type CoreResponse, errorResponse } from "./response.js";
-import { findRoute, methodLabel, pathOf, type Route } from "./routes.js";
+import { findRoute, methodLabel, pathOf, ROUTES, type Route } from "./routes.js";
 
 /** The largest request body accepted, in bytes (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,7 +23,7 @@ export interface ServiceOptions {
 
 export interface Service {
   /** Answers one request; synchronously when it can (await it either way). Never throws or rejects. */
-  handle(request: CoreRequest): CoreResponse | Promise<CoreResponse>;
+  handle(request: CoreRequest): MaybePromise<CoreResponse>;
   /** The same, as a web-standard `Request → Response` function. */
   fetch(request: Request): Promise<Response>;
   readonly storage: CounterStorage;
@@ -40,9 +40,9 @@ export function createService(options: ServiceOptions): Service {
   const context: HandlerContext = { storage, metrics: recorded };
   guard(() => metrics.bind?.({ readCounter: () => storage.current(), storage: storage.kind }), onError);
 
-  function respond(route: Route | undefined, request: CoreRequest): Answer {
+  function respond(route: Route | undefined, request: CoreRequest): MaybePromise<CoreResponse> {
     if (!route) return NOT_FOUND;
-    if (route.method !== request.method) return methodNotAllowed(route);
+    if (route.method !== request.method) return NOT_ALLOWED.get(route) as CoreResponse;
     if (route.protected && apiToken && !isAuthorized(readHeader(request.headers, "authorization"), apiToken)) {
       throw new CounterError("UNAUTHORIZED", `${route.path} needs an Authorization: Bearer token.`);
     }
@@ -63,10 +63,10 @@ export function createService(options: ServiceOptions): Service {
   }
 
   /** Answers synchronously when the storage does (memory, file): no promise on the hot path. */
-  function handle(request: CoreRequest): Answer {
+  function handle(request: CoreRequest): MaybePromise<CoreResponse> {
     const started = performance.now();
     const route = findRoute(pathOf(request.url));
-    let answer: Answer;
+    let answer: MaybePromise<CoreResponse>;
     try {
       const limited = tooLarge(request);
       answer =
@@ -106,8 +106,6 @@ export function createService(options: ServiceOptions): Service {
   };
 }
 
-type Answer = CoreResponse | Promise<CoreResponse>;
-
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";
 }
@@ -123,17 +121,12 @@ const NOT_FOUND = frozen(
 const TOO_LARGE = frozen(
   errorResponse("PAYLOAD_TOO_LARGE", "payload too large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
 );
-const NOT_ALLOWED = new Map<Route, CoreResponse>();
-
-function methodNotAllowed(route: Route): CoreResponse {
-  let response = NOT_ALLOWED.get(route);
-  if (!response) {
+const NOT_ALLOWED = new Map(
+  ROUTES.map((route) => {
     const message = `${route.path} accepts only ${route.method}.`;
-    response = frozen(errorResponse("METHOD_NOT_ALLOWED", "method not allowed", message, { allow: route.method }));
-    NOT_ALLOWED.set(route, response);
-  }
-  return response;
-}
+    return [route, frozen(errorResponse("METHOD_NOT_ALLOWED", "method not allowed", message, { allow: route.method }))];
+  }),
+);
 
 /** `413` when the declared or the streamed body is too large; `undefined` when it is not. */
 function tooLarge(request: CoreRequest): CoreResponse | Promise<CoreResponse | undefined> | undefined {

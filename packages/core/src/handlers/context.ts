@@ -1,5 +1,5 @@
 import type { Metrics } from "../ports/metrics.js";
-import type { CounterStorage } from "../ports/storage.js";
+import type { CounterStorage, MaybePromise } from "../ports/storage.js";
 import type { CoreResponse } from "../response.js";
 
 /** What a handler is given: the service's ports, nothing of the host. */
@@ -8,4 +8,4 @@ export interface HandlerContext {
   metrics: Metrics;
 }
 
-export type Handler = (context: HandlerContext) => Promise<CoreResponse> | CoreResponse;
+export type Handler = (context: HandlerContext) => MaybePromise<CoreResponse>;

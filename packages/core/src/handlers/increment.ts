@@ -1,8 +1,9 @@
+import type { MaybePromise } from "../ports/storage.js";
 import { type CoreResponse, jsonResponse } from "../response.js";
 import type { HandlerContext } from "./context.js";
 
 /** `GET /`: adds one, answers `{"counter":N}` with N after the increment. */
-export function increment({ storage }: HandlerContext): CoreResponse | Promise<CoreResponse> {
+export function increment({ storage }: HandlerContext): MaybePromise<CoreResponse> {
   const counter = storage.increment();
   return typeof counter === "number" ? answer(counter) : counter.then(answer);
 }
