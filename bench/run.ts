@@ -2,13 +2,13 @@
 // rounds; durable checkpoints against the disk's limit; growth over a million requests; the core
 // alone. Prints a markdown table and writes it to bench/results/ (and docs/ for a full run).
 // `--quick` runs everything briefly, to show it works.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/conformance";
+import { call, killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/conformance";
 import autocannon from "autocannon";
 import { chart } from "./chart.js";
 import { benchCheckpoints, type CheckpointFigures } from "./checkpoints.js";
@@ -69,32 +69,8 @@ async function start(server: Server, name = "run"): Promise<Running & { pid: num
     CHECKPOINT_PATH: join(scratch, name, "checkpoint.json"),
     ...server.env,
   };
-  // taskset execs node in place: the pid is the server's.
-  const running = SERVER_CORE.length
-    ? await startProcess([...SERVER_CORE, process.execPath, ...server.args], env)
-    : await startCommand(server.args, env, scratch);
+  const running = await startCommand(server.args, env, scratch, { prefix: SERVER_CORE });
   return { ...running, pid: running.child.pid as number };
-}
-
-function startProcess(command: string[], env: Record<string, string>): Promise<Running> {
-  const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const output: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (text: string) => {
-      output.push(...text.split("\n").filter(Boolean));
-      const line = output.find((entry) => entry.includes("listening on"));
-      if (line) resolve({ child, output, exit, url: (/http:\/\/\S+/.exec(line) as RegExpExecArray)[0] });
-    });
-    child.on("exit", () => reject(new Error(`server exited: ${output.join("\n")}`)));
-  });
 }
 
 async function stop(running: Running): Promise<void> {
@@ -107,28 +83,14 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-async function load(url: string, seconds: number, paths?: () => string) {
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    ...(paths && { requests: [{ setupRequest: (request) => ({ ...request, path: paths() }) }] }),
-  });
+async function load(url: string, seconds: number) {
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds });
 }
 
 /** Mean time of a `GET /metrics`, one after another over one keep-alive connection. */
 async function scrapeMs(url: string, count: number): Promise<number | undefined> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(url);
-  const scrape = () =>
-    new Promise<number>((resolve, reject) => {
-      const req = request({ agent, hostname, port, path: "/metrics" }, (response) => {
-        response.resume();
-        response.on("end", () => resolve(response.statusCode ?? 0));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  const scrape = async () => (await call(agent, url, "GET", "/metrics")).status;
   try {
     if ((await scrape()) !== 200) return undefined;
     for (let i = 0; i < 10; i++) await scrape();

@@ -5,7 +5,14 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { killCommands, parseExposition, type Running, sampleValue, startCommand } from "@cell-counter/conformance";
+import {
+  call,
+  killCommands,
+  parseExposition,
+  type Running,
+  sampleValue,
+  startCommand,
+} from "@cell-counter/conformance";
 import { BUNDLE, waitFor } from "../support.js";
 
 const RANDOM_REQUESTS = 100_000;
@@ -59,21 +66,11 @@ function randomPath(): string {
 /** `amount` requests on random paths with random methods, 50 at a time over keep-alive sockets. */
 async function randomLoad(amount: number): Promise<{ total: number; errors: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 50 });
-  const { hostname, port } = address();
   let sent = 0;
   let errors = 0;
   const one = () =>
-    new Promise<void>((resolve) => {
-      const method = METHODS[Math.floor(Math.random() * METHODS.length)] as string;
-      const req = request({ agent, hostname, port, method, path: randomPath() }, (response) => {
-        response.resume();
-        response.on("end", resolve);
-      });
-      req.on("error", () => {
-        errors++;
-        resolve();
-      });
-      req.end();
+    call(agent, server.url, METHODS[Math.floor(Math.random() * METHODS.length)] as string, randomPath()).catch(() => {
+      errors++;
     });
   const worker = async () => {
     while (sent < amount) {

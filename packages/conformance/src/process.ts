@@ -27,6 +27,8 @@ export interface CommandOptions {
   gid?: number;
   /** How long `startCommand` waits for the listening line; default 10 s. */
   timeoutMs?: number;
+  /** A command that runs node in its place, such as `taskset -c 0`: the child's pid is node's. */
+  prefix?: string[];
 }
 
 /** Runs `node <args>` with exactly this environment (and PATH). */
@@ -36,7 +38,8 @@ export function runCommand(
   cwd: string,
   options: CommandOptions = {},
 ): Command {
-  const child = spawn(process.execPath, args, {
+  const [file, ...rest] = [...(options.prefix ?? []), process.execPath, ...args] as [string, ...string[]];
+  const child = spawn(file, rest, {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
