@@ -1,5 +1,5 @@
 import { MetricUnit, Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
-import type { Endpoint, Metrics } from "@cell-counter/core";
+import { type Endpoint, type Metrics, type Operation, ROUTES } from "@cell-counter/core";
 
 export interface PowertoolsMetricsOptions {
   /** CloudWatch namespace of every metric. */
@@ -21,6 +21,11 @@ export interface PowertoolsMetricsPort extends Metrics {
 }
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** The route each operation is answered on, from the core's table. */
+const ENDPOINT_OF = Object.fromEntries(
+  ROUTES.flatMap((route) => (route.operation ? [[route.operation, route.path]] : [])),
+) as Record<Operation, Endpoint>;
 
 /** Values of one metric name that one EMF document may hold. */
 const MAX_VALUES = 100;
@@ -68,16 +73,12 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
     },
     // An operation's outcome is known before its request is counted: it goes with the route's endpoint.
     succeeded(operation, value) {
-      const stats = entry(operation === "checkpoint" ? "/checkpoint" : "/restore");
+      const stats = entry(ENDPOINT_OF[operation]);
       stats.operations.push([`${operation}_operations_total`, MetricUnit.Count, 1]);
       stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, value]);
     },
     failed(operation) {
-      entry(operation === "checkpoint" ? "/checkpoint" : "/restore").operations.push([
-        `${operation}_failures_total`,
-        MetricUnit.Count,
-        1,
-      ]);
+      entry(ENDPOINT_OF[operation]).operations.push([`${operation}_failures_total`, MetricUnit.Count, 1]);
     },
     async flush() {
       try {
