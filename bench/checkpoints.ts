@@ -32,7 +32,7 @@ export async function benchCheckpoints(
 ): Promise<CheckpointFigures> {
   mkdirSync(directory, { recursive: true });
   const count = quick ? 30 : 500;
-  const bytes = serializeCheckpoint(123_456, new Date());
+  const bytes = serializeCheckpoint(123_456n, new Date());
   const path = join(directory, "limit.json");
 
   const diskLimit = await perSecond(count, async () => {

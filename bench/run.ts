@@ -8,7 +8,7 @@ import { Agent } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { call, killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/conformance";
+import { call, killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/tooling";
 import autocannon from "autocannon";
 import { chart } from "./chart.js";
 import { benchCheckpoints, type CheckpointFigures } from "./checkpoints.js";
@@ -52,7 +52,7 @@ interface Server {
 const servers: Server[] = [
   { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
   { name: "node adapter, file storage", args: [join(root, "dist/cell-counter.mjs")], env: {} },
-  { name: "h3 adapter, file storage", args: [join(root, "packages/adapter-h3/dist/bin/start.js")], env: {} },
+  { name: "h3 adapter, file storage", args: [join(root, "packages/server/dist/bin/cell-counter-h3.js")], env: {} },
   { name: "reference: bare h3, no metrics", args: [join(root, "bench/servers/h3-bare.mjs")], env: {} },
   {
     name: "node adapter, Redis storage",

@@ -21,13 +21,13 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: [path("../packages/adapter-node/src/bin/start.ts")],
+  entryPoints: [path("../packages/server/src/bin/cell-counter.ts")],
   outfile: path("../dist/cell-counter.mjs"),
 });
 const lambda = path("../dist/lambda/index.mjs");
 await build({
   ...common,
-  entryPoints: [path("../packages/adapter-lambda/function/index.ts")],
+  entryPoints: [path("../packages/server/src/lambda.ts")],
   outfile: lambda,
   minify: true,
 });

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { createH3App } from "@cell-counter/adapter-h3";
 import { createLambdaHandler } from "@cell-counter/adapter-lambda";
 import { createNodeListener } from "@cell-counter/adapter-node";
-import { callInProcess, invokeAsFetch, serveOverHttp, transcript } from "@cell-counter/conformance";
+import { callInProcess, serveOverHttp, transcript } from "@cell-counter/testkit";
+import { invokeAsFetch } from "@cell-counter/tooling";
 import { toNodeHandler } from "h3";
 
 describe("adapters answer identically", () => {

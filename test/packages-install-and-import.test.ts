@@ -1,66 +1,125 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { publint } from "publint";
 
 const root = new URL("..", import.meta.url).pathname;
-const PUBLISHED = [
-  "core",
-  "storage-file",
-  "storage-redis",
-  "metrics-prometheus",
-  "node-server",
-  "adapter-node",
-  "adapter-h3",
-  "adapter-lambda",
-  "metrics-powertools",
-];
-let scratch: string | undefined;
-after(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
 
-describe("packages", () => {
-  it("@cell-counter/core, packed and installed outside the workspace, imports from plain Node and pulls in nothing else", async () => {
-    scratch = await mkdtemp(join(tmpdir(), "cell-counter-pack-"));
-    execFileSync("pnpm", ["pack", "--pack-destination", scratch], { cwd: join(root, "packages/core"), stdio: "pipe" });
-    const tarball = (await readdir(scratch)).find((name) => name.endsWith(".tgz"));
-    assert.ok(tarball, "pnpm pack wrote a tarball");
-    const app = join(scratch, "app");
-    await writeFile(join(scratch, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", join(scratch, tarball)], {
-      cwd: scratch,
-      stdio: "pipe",
-    });
-    assert.deepEqual(await readdir(join(scratch, "node_modules")), ["@cell-counter", ".package-lock.json"].sort());
-    assert.deepEqual(await readdir(join(scratch, "node_modules/@cell-counter")), ["core"]);
-    await writeFile(
-      `${app}.mjs`,
-      `const before = new Set(process.moduleLoadList);
-const { createService, VERSION } = await import("@cell-counter/core");
-const { createMemoryStorage } = await import("@cell-counter/core/memory-storage");
-const service = createService({ storage: createMemoryStorage() });
-const answer = await service.handle({ method: "GET", url: "/", headers: {} });
-const loaded = process.moduleLoadList.filter((name) => !before.has(name) && /^NativeModule (http|https|net|fs|stream)$/.test(name));
-console.log(JSON.stringify({ body: answer.body, VERSION, loaded }));
-`,
+/** Every publishable package, and what `npm install` of its tarball puts in an empty folder. */
+const PUBLISHED: Record<string, string[] | undefined> = {
+  core: ["@cell-counter/core"],
+  "adapter-node": ["@cell-counter/adapter-node", "@cell-counter/core"],
+  // h3 and what h3 itself brings: its router and its server layer.
+  "adapter-h3": ["@cell-counter/adapter-h3", "@cell-counter/core", "h3", "rou3", "srvx"],
+  "adapter-lambda": ["@cell-counter/adapter-lambda", "@cell-counter/core"],
+  "storage-file": ["@cell-counter/core", "@cell-counter/storage-file"],
+  "storage-redis": undefined,
+  "metrics-prometheus": undefined,
+  "metrics-powertools": undefined,
+  testkit: undefined,
+  server: undefined,
+};
+
+let scratch: string;
+const tarballs = new Map<string, string>();
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "cell-counter-pack-"));
+  for (const name of Object.keys(PUBLISHED)) {
+    // pnpm, not npm, packs: it writes the workspace: ranges as versions.
+    const output = execFileSync(
+      process.env.npm_execpath ? process.execPath : "pnpm",
+      [...(process.env.npm_execpath ? [process.env.npm_execpath] : []), "pack", "--pack-destination", scratch],
+      {
+        cwd: join(root, "packages", name),
+        encoding: "utf8",
+      },
     );
-    const output = JSON.parse(execFileSync(process.execPath, [`${app}.mjs`], { cwd: scratch, encoding: "utf8" }));
-    const version = JSON.parse(await readFile(join(root, "packages/core/package.json"), "utf8")).version;
-    assert.deepEqual(output, { body: '{"counter":1}', VERSION: version, loaded: [] });
-  });
+    tarballs.set(name, output.trim().split("\n").at(-1) as string);
+  }
+});
+after(() => rm(scratch, { recursive: true, force: true }));
 
-  for (const name of PUBLISHED) {
-    it(`@cell-counter/${name} passes publint, and its exports exist after the build`, async () => {
-      const pkgDir = join(root, "packages", name);
-      const { messages } = await publint({ pkgDir, level: "warning", strict: true });
-      assert.deepEqual(messages, []);
-      const pkg = JSON.parse(await readFile(join(pkgDir, "package.json"), "utf8"));
-      for (const target of Object.values(pkg.exports as Record<string, Record<string, string> | string>)) {
-        if (typeof target === "string") continue;
-        for (const file of [target.types, target.default]) await readFile(join(pkgDir, file as string));
+/** Installs the tarball of `name` (and those of the workspace packages it needs) into an empty folder. */
+async function install(name: string): Promise<{ folder: string; installed: string[] }> {
+  const folder = join(scratch, `app-${name}`);
+  await mkdir(folder);
+  await writeFile(join(folder, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  const manifest = JSON.parse(await readFile(join(root, "packages", name, "package.json"), "utf8"));
+  const workspace = Object.keys(manifest.dependencies ?? {})
+    .filter((dependency) => dependency.startsWith("@cell-counter/"))
+    .map((dependency) => tarballs.get(dependency.slice("@cell-counter/".length)) as string);
+  // A workspace package needed further down comes from its tarball too.
+  const all = new Set([tarballs.get(name) as string, ...workspace]);
+  for (const tarball of [...all]) {
+    const nested = JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
+    for (const dependency of Object.keys(nested.dependencies ?? {})) {
+      if (dependency.startsWith("@cell-counter/")) all.add(tarballs.get(dependency.slice(14)) as string);
+    }
+  }
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...all], {
+    cwd: folder,
+    stdio: "pipe",
+  });
+  const tree = JSON.parse(execFileSync("npm", ["ls", "--all", "--json"], { cwd: folder, encoding: "utf8" }));
+  const installed = new Set<string>();
+  type Node = { version?: string; dependencies?: Record<string, Node> };
+  const walk = (dependencies: Record<string, Node> = {}) => {
+    for (const [dependency, node] of Object.entries(dependencies)) {
+      if (node.version === undefined) continue; // an optional peer, not installed
+      installed.add(dependency);
+      walk(node.dependencies);
+    }
+  };
+  walk(tree.dependencies);
+  return { folder, installed: [...installed].sort() };
+}
+
+describe("packages, packed and installed with npm into an empty folder", () => {
+  for (const [name, expected] of Object.entries(PUBLISHED)) {
+    it(`@cell-counter/${name}: ${expected ? `installs ${expected.join(", ")} and nothing else; ` : ""}imports from plain Node; passes publint`, async () => {
+      const { folder, installed } = await install(name);
+      if (expected) assert.deepEqual(installed, expected);
+      const manifest = JSON.parse(
+        await readFile(join(folder, "node_modules/@cell-counter", name, "package.json"), "utf8"),
+      );
+      assert.doesNotMatch(JSON.stringify(manifest), /workspace:/, "no workspace: range is published");
+      for (const subpath of Object.keys(manifest.exports).filter((key) => key !== "./package.json")) {
+        const specifier = `@cell-counter/${name}${subpath.slice(1)}`;
+        execFileSync(
+          process.execPath,
+          ["--input-type=module", "-e", `await import(${JSON.stringify(specifier)}); process.exit(0);`],
+          {
+            cwd: folder,
+            env: { PATH: process.env.PATH, STORAGE: "redis", REDIS_URL: "redis://127.0.0.1:1" },
+            stdio: "pipe",
+          },
+        );
       }
+      const { messages } = await publint({ pkgDir: join(root, "packages", name), level: "warning", strict: true });
+      assert.deepEqual(messages, []);
     });
   }
+
+  it("@cell-counter/core answers from plain Node and loads no http, net, fs or stream module", async () => {
+    const folder = join(scratch, "app-core");
+    const output = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const before = new Set(process.moduleLoadList);
+const { createService } = await import("@cell-counter/core");
+const { createMemoryStorage } = await import("@cell-counter/core/memory-storage");
+const answer = await createService({ storage: createMemoryStorage() }).handle({ method: "GET", url: "/", headers: {} });
+const loaded = process.moduleLoadList.filter((name) => !before.has(name) && /^NativeModule (http|https|net|fs|stream)$/.test(name));
+console.log(JSON.stringify({ body: answer.body, loaded }));`,
+      ],
+      { cwd: folder, encoding: "utf8" },
+    );
+    assert.deepEqual(JSON.parse(output), { body: '{"counter":1}', loaded: [] });
+    assert.ok((await readdir(folder)).includes("node_modules"));
+  });
 });

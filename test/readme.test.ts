@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { DEFAULTS } from "@cell-counter/node-server";
+import { DEFAULTS } from "@cell-counter/server";
 
 const root = new URL("..", import.meta.url).pathname;
 const readme = await readFile(join(root, "README.md"), "utf8");

@@ -61,7 +61,7 @@ export function alertRules(): { alert: string; expr: string }[] {
   );
 }
 
-export { freePort } from "@cell-counter/conformance";
+export { freePort } from "@cell-counter/tooling";
 
 /** Polls `check` until it returns a value other than `undefined`, at most `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { killCommands, runCommand, startCommand } from "@cell-counter/conformance";
+import { killCommands, runCommand, startCommand } from "@cell-counter/tooling";
 import { parse } from "yaml";
 import { BUNDLE, freePort, imageSpec, root } from "../support.js";
 

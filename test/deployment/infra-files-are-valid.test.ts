@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parseExposition } from "@cell-counter/conformance";
 import { createService } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
+import { parseExposition } from "@cell-counter/testkit";
 import { DATASOURCE, dashboardJson } from "../../infra/grafana/dashboard.js";
 import { alertRules, dashboardQueries, parsePromQL, resolveVariables, root, run } from "../support.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { type RedisServer, requestToEvent, startRedisServer } from "@cell-counter/conformance";
+import { type RedisServer, requestToEvent, startRedisServer } from "@cell-counter/tooling";
 import { BUNDLE, root, run } from "../support.js";
 
 const LAMBDA_BUNDLE = join(root, "dist/lambda/index.mjs");

@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { killCommands, startCommand } from "@cell-counter/conformance";
+import { killCommands, startCommand } from "@cell-counter/tooling";
 import {
   alertRules,
   BUNDLE,

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { killCommands, startCommand } from "@cell-counter/conformance";
 import { parseCheckpoint } from "@cell-counter/core";
+import { killCommands, startCommand } from "@cell-counter/tooling";
 import { BUNDLE } from "../support.js";
 
 const ROUNDS = 200;
@@ -16,7 +16,7 @@ after(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-async function savedValue(path: string): Promise<number | undefined> {
+async function savedValue(path: string): Promise<bigint | undefined> {
   try {
     return parseCheckpoint(await readFile(path, "utf8"));
   } catch (error) {
@@ -41,7 +41,7 @@ describe(`crash durability (bounded: ${ROUNDS} rounds of a request storm and SIG
 
     for (let round = 1; round <= ROUNDS; round++) {
       staleLeftByKills += (await temporaryFiles(directory)).length;
-      const start = (await savedValue(path)) ?? 0;
+      const start = Number((await savedValue(path)) ?? 0n);
       const server = await startCommand([BUNDLE], env, scratch);
       assert.deepEqual(await temporaryFiles(directory), [], `round ${round}: stale temporary files removed at start`);
 
@@ -55,7 +55,7 @@ describe(`crash durability (bounded: ${ROUNDS} rounds of a request storm and SIG
               const response = await fetch(`${server.url}/checkpoint`, { method: "POST" });
               const { counter } = (await response.json()) as { counter: number };
               assert.equal(response.status, 200);
-              lowest = Math.max(lowest, counter);
+              lowest = Math.max(lowest, Number(counter));
               confirmedTotal++;
             } else {
               increments++;
@@ -74,14 +74,14 @@ describe(`crash durability (bounded: ${ROUNDS} rounds of a request storm and SIG
       await storm;
       incrementsTotal += increments;
 
-      let saved: number | undefined;
+      let saved: bigint | undefined;
       try {
         saved = await savedValue(path);
       } catch {
         torn++;
         continue;
       }
-      const value = saved ?? 0;
+      const value = Number(saved ?? 0n);
       assert.ok(
         value >= lowest && value <= start + increments,
         `round ${round}: checkpoint ${value} outside [${lowest}, ${start + increments}]`,

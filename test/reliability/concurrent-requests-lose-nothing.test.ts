@@ -4,7 +4,7 @@ import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { call, killCommands, type Running, startCommand } from "@cell-counter/conformance";
+import { call, killCommands, type Running, startCommand } from "@cell-counter/tooling";
 import { BUNDLE } from "../support.js";
 
 const INCREMENTS = 10_000;

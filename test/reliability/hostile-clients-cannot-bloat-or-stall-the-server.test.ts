@@ -5,14 +5,8 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  call,
-  killCommands,
-  parseExposition,
-  type Running,
-  sampleValue,
-  startCommand,
-} from "@cell-counter/conformance";
+import { parseExposition, sampleValue } from "@cell-counter/testkit";
+import { call, killCommands, type Running, startCommand } from "@cell-counter/tooling";
 import { BUNDLE, waitFor } from "../support.js";
 
 const RANDOM_REQUESTS = 100_000;

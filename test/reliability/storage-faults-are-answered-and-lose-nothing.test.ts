@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { killCommands, parseExposition, type Running, sampleValue, startCommand } from "@cell-counter/conformance";
+import { parseExposition, sampleValue } from "@cell-counter/testkit";
+import { killCommands, type Running, startCommand } from "@cell-counter/tooling";
 import { BUNDLE } from "../support.js";
 
 const run = promisify(execFile);

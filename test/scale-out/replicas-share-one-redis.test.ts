@@ -4,17 +4,16 @@ import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parseExposition, sampleValue } from "@cell-counter/testkit";
 import {
   type Answer,
   call,
   killCommands,
-  parseExposition,
   type RedisServer,
   type Running,
-  sampleValue,
   startCommand,
   startRedisServer,
-} from "@cell-counter/conformance";
+} from "@cell-counter/tooling";
 import { BUNDLE, waitFor } from "../support.js";
 
 const REPLICAS = 3;

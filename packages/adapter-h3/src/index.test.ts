@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runHttpConformance, serveOverHttp } from "@cell-counter/conformance";
 import { createService } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
+import { runHttpConformance, serveOverHttp } from "@cell-counter/testkit";
 import { H3, toNodeHandler } from "h3";
 import { createH3App } from "./index.js";
 

@@ -1,4 +1,4 @@
-import { type CoreRequest, type CoreResponse, hasBody, type Service } from "@cell-counter/core";
+import { type CoreRequest, type CoreResponse, createConnectionQueue, hasBody, type Service } from "@cell-counter/core";
 import { H3, type H3Event } from "h3";
 import { FastResponse } from "srvx";
 
@@ -8,8 +8,11 @@ import { FastResponse } from "srvx";
  * which answers them 404 like any unknown path, as every adapter does.
  */
 export function createH3App(service: Service): H3 {
+  const inOrder = createConnectionQueue<object>();
   return new H3({ allowMalformedURL: true }).all("/**", (event) => {
-    const answer = service.handle(h3EventToRequest(event));
+    // On node, requests pipelined on one connection are processed in the order they arrived.
+    const connection = event.runtime?.node?.req.socket ?? event;
+    const answer = inOrder(connection, () => service.handle(h3EventToRequest(event)));
     return "then" in answer ? answer.then(coreResponseToResponse) : coreResponseToResponse(answer);
   });
 }

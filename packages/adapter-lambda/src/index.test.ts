@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { invokeAsFetch, requestToEvent, runHttpConformance } from "@cell-counter/conformance";
 import { createService } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
+import { runHttpConformance } from "@cell-counter/testkit";
+import { invokeAsFetch, requestToEvent } from "@cell-counter/tooling";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createLambdaHandler } from "./index.js";
 

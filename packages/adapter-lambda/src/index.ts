@@ -1,4 +1,4 @@
-import type { CoreRequest, CoreResponse, Service } from "@cell-counter/core";
+import { type CoreRequest, type CoreResponse, type Service, toByteString } from "@cell-counter/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 export interface LambdaHandlerOptions {
@@ -27,29 +27,25 @@ export function createLambdaHandler(service: Service, options: LambdaHandlerOpti
   return async (event) => {
     try {
       const request = eventToRequest(event);
-      return responseToResult(request ? await service.handle(request) : MALFORMED_EVENT);
+      return responseToResult(request ? await service.handle(request) : service.malformed("BAD_REQUEST", MALFORMED));
     } finally {
       await service.metrics.flush?.();
     }
   };
 }
 
-const MALFORMED_EVENT: CoreResponse = {
-  status: 400,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify({
-    status: "bad request",
-    error: "The event is not an API Gateway HTTP API (payload 2.0) or function URL event.",
-    code: "BAD_REQUEST",
-  }),
-};
+const MALFORMED = "The event is not an API Gateway HTTP API (payload 2.0) or function URL event.";
 
 /** The request of a payload 2.0 event, or `undefined` when the event is not one. */
 export function eventToRequest(event: APIGatewayProxyEventV2): CoreRequest | undefined {
   const method = event?.requestContext?.http?.method;
   const path = event?.rawPath;
   if (typeof method !== "string" || typeof path !== "string" || !path.startsWith("/")) return undefined;
-  const headers = event.headers ?? {};
+  // Lambda hands over header values decoded as UTF-8 text; HTTP carries bytes.
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name] = toByteString(value);
+  }
   const body =
     typeof event.body === "string" && event.body !== ""
       ? [new Uint8Array(Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"))]

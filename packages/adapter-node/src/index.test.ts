@@ -1,4 +1,4 @@
-import { runHttpConformance, serveOverHttp } from "@cell-counter/conformance";
+import { runHttpConformance, serveOverHttp } from "@cell-counter/testkit";
 import { createNodeListener } from "./index.js";
 
 runHttpConformance("node", (service) => serveOverHttp(createNodeListener(service)));

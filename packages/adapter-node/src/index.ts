@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type CoreRequest, type CoreResponse, hasBody, type Service } from "@cell-counter/core";
+import { type CoreRequest, type CoreResponse, createConnectionQueue, hasBody, type Service } from "@cell-counter/core";
 
-/** A `node:http` request listener that answers with the service: attach it to any server. */
+/**
+ * A `node:http` request listener that answers with the service: attach it to any server. Requests
+ * pipelined on one connection are processed one after another, in the order they arrived.
+ */
 export function createNodeListener(service: Service): (request: IncomingMessage, response: ServerResponse) => void {
+  const inOrder = createConnectionQueue<object>();
   return (request, response) => {
-    const answer = service.handle(incomingMessageToRequest(request));
+    const answer = inOrder(request.socket, () => service.handle(incomingMessageToRequest(request)));
     if ("then" in answer) answer.then((ready) => writeResponse(response, ready));
     else writeResponse(response, answer);
   };

@@ -1,4 +1,4 @@
-import { runStorageContract } from "@cell-counter/conformance";
+import { runStorageContract } from "@cell-counter/testkit";
 import { createMemoryStorage } from "./memory-storage.js";
 
-runStorageContract("memory", () => createMemoryStorage());
+runStorageContract("memory", (seed) => createMemoryStorage({ checkpoint: seed?.checkpoint }));

@@ -1,28 +1,35 @@
+import { parseCheckpoint, serializeCheckpoint } from "./checkpoint-codec.js";
+import { nextCounter } from "./counter.js";
 import { CounterError } from "./errors.js";
 import type { CounterStorage } from "./ports/storage.js";
 
 export interface MemoryStorageOptions {
   /** Starting value of the counter. */
-  initial?: number;
+  initial?: bigint;
+  /** A checkpoint already saved, as its text. */
+  checkpoint?: string;
 }
 
 /** Counter and checkpoint in this process's memory: nothing survives a restart. */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): CounterStorage {
-  let counter = options.initial ?? 0;
-  let saved: number | undefined;
+  let counter = options.initial ?? 0n;
+  let saved = options.checkpoint;
   return {
     kind: "memory",
-    increment: () => ++counter,
+    increment: () => {
+      counter = nextCounter(counter);
+      return counter;
+    },
     current: () => counter,
     checkpoint: async () => {
-      saved = counter;
-      return saved;
+      saved = serializeCheckpoint(counter, new Date());
+      return counter;
     },
     restore: async () => {
       if (saved === undefined) {
         throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
       }
-      counter = saved;
+      counter = parseCheckpoint(saved);
       return counter;
     },
     ready: async () => {},

@@ -3,12 +3,17 @@ export type HeaderSource = { get(name: string): string | null } | Record<string,
 
 export type RequestBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
-/** What an adapter hands the core: the parts of a request that the API looks at. */
-export interface CoreRequest {
+/** The head of a request: what is known before its body is read. */
+export interface RequestHead {
   method: string;
   /** Request target: `/path?query` or an absolute URL. */
   url: string;
+  /** Header values are byte strings, one character per byte, as HTTP carries them. */
   headers: HeaderSource;
+}
+
+/** What an adapter hands the core: the parts of a request that the API looks at. */
+export interface CoreRequest extends RequestHead {
   /** Absent or `null` when the request has no body. */
   body?: RequestBody | null;
 }

@@ -48,11 +48,7 @@ export function errorResponse(
   what: string,
   message: string,
   headers?: Record<string, string>,
+  status: number = STATUS_BY_CODE[code],
 ): CoreResponse {
-  return textResponse(
-    STATUS_BY_CODE[code],
-    JSON_CONTENT_TYPE,
-    JSON.stringify({ status: what, error: message, code }),
-    headers,
-  );
+  return textResponse(status, JSON_CONTENT_TYPE, JSON.stringify({ status: what, error: message, code }), headers);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isAuthorized } from "./auth.js";
+import { isAuthorized, toByteString } from "./auth.js";
 import { findRoute, methodLabel, pathOf, ROUTES } from "./routes.js";
 
 describe("routes", () => {
@@ -29,6 +29,9 @@ describe("routes", () => {
     ["/metrics?x=/y", "/metrics"],
     ["http://host:8080/readyz?full", "/readyz"],
     ["http://host", "/"],
+    ["http://x?/restore", "/"],
+    ["http://x#/restore", "/"],
+    ["https://x:1?/checkpoint#/y", "/"],
     ["*", "*"],
   ]) {
     it(`pathOf(${JSON.stringify(url)}) is ${path}`, () => assert.equal(pathOf(url as string), path));
@@ -43,8 +46,10 @@ describe("routes", () => {
 });
 
 describe("bearer token", () => {
-  it("accepts exactly `Bearer <token>`", () => {
-    assert.ok(isAuthorized("Bearer abc", "abc"));
+  it("accepts `Bearer <token>`, the scheme in any case, and nothing else", () => {
+    for (const header of ["Bearer abc", "bearer abc", "BEARER abc", "Bearer  abc"]) {
+      assert.ok(isAuthorized(header, "abc"), header);
+    }
     for (const header of [
       undefined,
       "",
@@ -52,12 +57,20 @@ describe("bearer token", () => {
       "Bearer ",
       "Bearer ab",
       "Bearer abcd",
-      "bearer abc",
+      "Bearerabc",
+      "Bearer abc ",
       "abc",
       "Basic abc",
     ]) {
       assert.ok(!isAuthorized(header, "abc"), String(header));
     }
-    assert.ok(isAuthorized("Bearer é✓", "é✓"));
+  });
+
+  it("compares the token as UTF-8 bytes: a header is a byte string, as HTTP carries it", () => {
+    const utf8OnTheWire = String.fromCharCode(...new TextEncoder().encode("Bearer é✓"));
+    assert.ok(isAuthorized(utf8OnTheWire, "é✓"));
+    assert.ok(!isAuthorized("Bearer é✓", "é✓"), "decoded text is not what the wire carries");
+    assert.equal(toByteString("Bearer é✓"), utf8OnTheWire);
+    assert.equal(toByteString("Bearer abc"), "Bearer abc");
   });
 });

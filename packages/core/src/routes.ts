@@ -16,6 +16,8 @@ export interface Route {
   protected: boolean;
   /** Failures here are counted by `checkpoint_failures_total` or `restore_failures_total`. */
   operation?: Operation;
+  /** Every failure on this route is answered with this status, whatever its code. */
+  failureStatus?: number;
 }
 
 /** The HTTP API: one method for each path. */
@@ -39,7 +41,7 @@ export const ROUTES: readonly Route[] = [
   },
   { path: "/metrics", method: "GET", handler: exposeMetrics, failure: "metrics failed", protected: false },
   { path: "/healthz", method: "GET", handler: health, failure: "health check failed", protected: false },
-  { path: "/readyz", method: "GET", handler: readiness, failure: "not ready", protected: false },
+  { path: "/readyz", method: "GET", handler: readiness, failure: "not ready", protected: false, failureStatus: 503 },
 ];
 
 const ROUTE_BY_PATH = new Map<string, Route>(ROUTES.map((route) => [route.path, route]));
@@ -56,14 +58,16 @@ export function methodLabel(method: string): string {
   return STANDARD_METHODS.has(method) ? method : "other";
 }
 
-/** The path of a request target: origin form (`/a?b`) or absolute form (`http://h/a?b`). */
+/** The path of a request target: origin form (`/a?b`) or absolute form (`http://h/a?b`, `http://h?b`). */
 export function pathOf(url: string): string {
   let start = 0;
   if (url.charCodeAt(0) !== 47 /* / */) {
     const scheme = url.indexOf("://");
     if (scheme === -1) return url;
-    start = url.indexOf("/", scheme + 3);
-    if (start === -1) return "/";
+    // The authority ends at the first "/", "?" or "#"; with no "/", the path is empty: "/".
+    start = scheme + 3;
+    while (start < url.length && !"/?#".includes(url[start] as string)) start++;
+    if (url[start] !== "/") return "/";
   }
   let end = url.length;
   for (let i = start; i < end; i++) {

@@ -11,7 +11,7 @@ import { createService } from "./service.js";
 /** A metrics port that remembers every call. */
 function recordingMetrics() {
   const requests: [Endpoint, string, number][] = [];
-  const outcomes: [Operation, string | number][] = [];
+  const outcomes: [Operation, string | bigint][] = [];
   const metrics: Metrics = {
     request: (endpoint, method, status, seconds) => {
       assert.ok(seconds >= 0 && Number.isFinite(seconds));
@@ -27,7 +27,7 @@ function failingStorage(error: unknown): CounterStorage {
   const fail = async () => {
     throw error;
   };
-  return { kind: "failing", increment: fail, current: () => 0, checkpoint: fail, restore: fail, ready: fail };
+  return { kind: "failing", increment: fail, current: () => 0n, checkpoint: fail, restore: fail, ready: fail };
 }
 
 const request = (method: string, url: string, headers: Record<string, string> = {}) => ({ method, url, headers });
@@ -50,8 +50,8 @@ describe("service", () => {
       ["/restore", "POST", 200],
     ]);
     assert.deepEqual(outcomes, [
-      ["checkpoint", 1],
-      ["restore", 1],
+      ["checkpoint", 1n],
+      ["restore", 1n],
     ]);
   });
 
@@ -205,14 +205,19 @@ describe("errors", () => {
 
   it("have the statuses of the contract", () => {
     assert.deepEqual(STATUS_BY_CODE, {
-      NOT_FOUND: 404,
-      METHOD_NOT_ALLOWED: 405,
-      CHECKPOINT_NOT_FOUND: 404,
-      CHECKPOINT_CORRUPT: 500,
-      STORAGE_UNAVAILABLE: 503,
-      PAYLOAD_TOO_LARGE: 413,
+      BAD_REQUEST: 400,
       UNAUTHORIZED: 401,
+      NOT_FOUND: 404,
+      CHECKPOINT_NOT_FOUND: 404,
+      METHOD_NOT_ALLOWED: 405,
+      COUNTER_OVERFLOW: 409,
+      PAYLOAD_TOO_LARGE: 413,
+      HEADERS_TOO_LARGE: 431,
+      CHECKPOINT_CORRUPT: 500,
+      COUNTER_CORRUPT: 500,
       INTERNAL: 500,
+      STORAGE_UNAVAILABLE: 503,
+      STORAGE_TIMEOUT: 504,
     });
     assert.equal(new CounterError("PAYLOAD_TOO_LARGE", "x").status, 413);
   });

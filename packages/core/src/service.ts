@@ -1,10 +1,11 @@
 import { isAuthorized } from "./auth.js";
-import { CounterError, isCounterError } from "./errors.js";
+import { isPromise } from "./connection-queue.js";
+import { CounterError, type ErrorCode, isCounterError } from "./errors.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { createNoopMetrics } from "./noop-metrics.js";
-import type { Metrics } from "./ports/metrics.js";
+import type { Metrics, Operation } from "./ports/metrics.js";
 import type { CounterStorage, MaybePromise } from "./ports/storage.js";
-import { bodyExceeds, type CoreRequest, readHeader } from "./request.js";
+import { bodyExceeds, type CoreRequest, type RequestHead, readHeader } from "./request.js";
 import { type CoreResponse, errorResponse } from "./response.js";
 import { findRoute, methodLabel, pathOf, ROUTES, type Route } from "./routes.js";
 
@@ -16,50 +17,84 @@ export interface ServiceOptions {
   /** Defaults to metrics that record nothing. */
   metrics?: Metrics;
   /** When set, `POST /checkpoint` and `POST /restore` need `Authorization: Bearer <apiToken>`. */
-  apiToken?: string;
-  /** Called with every unexpected error, which the client sees only as `INTERNAL`. */
+  apiToken?: string | undefined;
+  /** Called with every unexpected error, which the client sees only as `INTERNAL`. The core logs nothing itself. */
   onError?: (error: unknown) => void;
+  /** Called with every failure of the storage an operator should see (`STORAGE_*`, `COUNTER_*`, `CHECKPOINT_CORRUPT`). */
+  onFailure?: (error: CounterError) => void;
 }
+
+/** A parser-level refusal, answered by the host's HTTP server before any request exists. */
+export type MalformedCode = Extract<ErrorCode, "BAD_REQUEST" | "HEADERS_TOO_LARGE">;
 
 export interface Service {
   /** Answers one request; synchronously when it can (await it either way). Never throws or rejects. */
   handle(request: CoreRequest): MaybePromise<CoreResponse>;
   /** The same, as a web-standard `Request → Response` function. */
   fetch(request: Request): Promise<Response>;
+  /**
+   * The answer that the method, target and headers alone decide (413 by declared length, 404, 405,
+   * 401), counted like any answer; `undefined` when the body and the handler decide. A host
+   * sends `100 Continue` only when this is `undefined`.
+   */
+  precheck(request: RequestHead): CoreResponse | undefined;
+  /** The answer to a request the host's HTTP parser refused: counted with the endpoint `unmatched`. */
+  malformed(code: MalformedCode, message: string): CoreResponse;
+  /** Runs a checkpoint or a restore outside HTTP (a restore at start), counted like one asked over HTTP. */
+  perform(operation: Operation): Promise<bigint>;
   readonly storage: CounterStorage;
   readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
+/** Failures a host logs: the storage's state, not the client's mistakes. */
+const OPERATOR_CODES = new Set<ErrorCode>([
+  "STORAGE_UNAVAILABLE",
+  "STORAGE_TIMEOUT",
+  "COUNTER_CORRUPT",
+  "COUNTER_OVERFLOW",
+  "CHECKPOINT_CORRUPT",
+]);
+
 /** Binds the API to a storage and a metrics implementation. */
 export function createService(options: ServiceOptions): Service {
   const { storage, apiToken } = options;
   const metrics = options.metrics ?? createNoopMetrics();
-  const onError = options.onError ?? ((error: unknown) => console.error("cell-counter: unexpected error", error));
+  const onError = options.onError ?? (() => {});
+  const onFailure = options.onFailure ?? (() => {});
   const recorded = guarded(metrics, onError);
   const context: HandlerContext = { storage, metrics: recorded };
   guard(() => metrics.bind?.({ readCounter: () => storage.current(), storage: storage.kind }), onError);
 
-  function respond(route: Route | undefined, request: CoreRequest): MaybePromise<CoreResponse> {
-    if (!route) return NOT_FOUND;
-    if (route.method !== request.method) return NOT_ALLOWED.get(route) as CoreResponse;
-    if (route.protected && apiToken && !isAuthorized(readHeader(request.headers, "authorization"), apiToken)) {
-      throw new CounterError("UNAUTHORIZED", `${route.path} needs an Authorization: Bearer token.`);
-    }
-    return route.handler(context);
-  }
-
   function fail(route: Route | undefined, error: unknown): CoreResponse {
-    const operation = route?.operation;
-    if (operation) recorded.failed(operation, isCounterError(error) ? error.code : "INTERNAL");
+    const code = isCounterError(error) ? error.code : "INTERNAL";
+    if (route?.operation) recorded.failed(route.operation, code);
+    if (isCounterError(error) && OPERATOR_CODES.has(code)) guard(() => onFailure(error), onError);
     return failure(error, route, onError);
   }
 
-  function finish(request: CoreRequest, route: Route | undefined, started: number, answer: CoreResponse) {
+  function finish(method: string, route: Route | undefined, started: number, answer: CoreResponse) {
     const seconds = (performance.now() - started) / 1000;
-    recorded.request(route ? route.path : "unmatched", methodLabel(request.method), answer.status, seconds);
+    recorded.request(route ? route.path : "unmatched", methodLabel(method), answer.status, seconds);
     // A HEAD answer has the headers of the full answer and no body.
-    return request.method === "HEAD" ? { ...answer, body: "" } : answer;
+    return method === "HEAD" ? { ...answer, body: "" } : answer;
+  }
+
+  /** What the head of the request decides, in the order a client learns it. */
+  function early(route: Route | undefined, request: RequestHead): CoreResponse | undefined {
+    const declared = readHeader(request.headers, "content-length");
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return TOO_LARGE;
+    if (!route) return NOT_FOUND;
+    if (route.method !== request.method) return NOT_ALLOWED.get(route);
+    if (route.protected && apiToken && !isAuthorized(readHeader(request.headers, "authorization"), apiToken)) {
+      return fail(route, new CounterError("UNAUTHORIZED", `${route.path} needs an Authorization: Bearer token.`));
+    }
+    return undefined;
+  }
+
+  function run(route: Route, request: CoreRequest): MaybePromise<CoreResponse> {
+    if (route.path !== "/metrics") return route.handler(context);
+    return route.handler({ ...context, accept: readHeader(request.headers, "accept") });
   }
 
   /** Answers synchronously when the storage does (memory, file): no promise on the hot path. */
@@ -68,23 +103,23 @@ export function createService(options: ServiceOptions): Service {
     const route = findRoute(pathOf(request.url));
     let answer: MaybePromise<CoreResponse>;
     try {
-      const limited = tooLarge(request);
       answer =
-        limited === undefined
-          ? respond(route, request)
-          : isPromise(limited)
-            ? limited.then((response) => response ?? respond(route, request))
-            : limited;
+        early(route, request) ??
+        (request.body == null
+          ? run(route as Route, request)
+          : bodyExceeds(request.body, MAX_BODY_BYTES).then((exceeds) =>
+              exceeds ? TOO_LARGE : run(route as Route, request),
+            ));
     } catch (error) {
       answer = fail(route, error);
     }
     if (isPromise(answer)) {
       return answer.then(
-        (response) => finish(request, route, started, response),
-        (error: unknown) => finish(request, route, started, fail(route, error)),
+        (response) => finish(request.method, route, started, response),
+        (error: unknown) => finish(request.method, route, started, fail(route, error)),
       );
     }
-    return finish(request, route, started, answer);
+    return finish(request.method, route, started, answer);
   }
 
   return {
@@ -100,15 +135,37 @@ export function createService(options: ServiceOptions): Service {
       });
       return new Response(body, { status, headers });
     },
+    precheck(request) {
+      const started = performance.now();
+      const route = findRoute(pathOf(request.url));
+      const answer = early(route, request);
+      return answer && finish(request.method, route, started, answer);
+    },
+    malformed(code, message) {
+      const answer = errorResponse(code, code === "BAD_REQUEST" ? "bad request" : "headers too large", message);
+      recorded.request("unmatched", "other", answer.status, 0);
+      return answer;
+    },
+    async perform(operation) {
+      const route = OPERATION_ROUTES[operation];
+      try {
+        const value = await storage[operation]();
+        recorded.succeeded(operation, value);
+        return value;
+      } catch (error) {
+        fail(route, error);
+        throw error;
+      }
+    },
     close: async () => {
       await storage.close?.();
     },
   };
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === "function";
-}
+const OPERATION_ROUTES = Object.fromEntries(
+  ROUTES.flatMap((route) => (route.operation ? [[route.operation, route]] : [])),
+) as Record<Operation, Route>;
 
 // Answers that never change are made once, and frozen: every request shares them.
 const frozen = (response: CoreResponse): CoreResponse => {
@@ -128,22 +185,20 @@ const NOT_ALLOWED = new Map(
   }),
 );
 
-/** `413` when the declared or the streamed body is too large; `undefined` when it is not. */
-function tooLarge(request: CoreRequest): CoreResponse | Promise<CoreResponse | undefined> | undefined {
-  const declared = readHeader(request.headers, "content-length");
-  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return TOO_LARGE;
-  if (request.body == null) return undefined;
-  return bodyExceeds(request.body, MAX_BODY_BYTES).then((exceeds) => (exceeds ? TOO_LARGE : undefined));
-}
-
 function failure(error: unknown, route: Route | undefined, onError: (error: unknown) => void): CoreResponse {
   const what = route?.failure ?? "request failed";
   if (!isCounterError(error) || error.code === "INTERNAL") {
     onError(error);
-    return errorResponse("INTERNAL", what, "The server failed to answer this request.");
+    return errorResponse(
+      "INTERNAL",
+      what,
+      "The server failed to answer this request.",
+      undefined,
+      route?.failureStatus,
+    );
   }
   const headers = error.code === "UNAUTHORIZED" ? { "www-authenticate": 'Bearer realm="cell-counter"' } : undefined;
-  return errorResponse(error.code, what, error.message, headers);
+  return errorResponse(error.code, what, error.message, headers, route?.failureStatus);
 }
 
 /** The metrics as handlers see them: a call that throws is reported, never fails the request. */

@@ -32,7 +32,7 @@ describe("Powertools metrics (EMF)", () => {
   it("publishes valid EMF with the contract's names, units and bounded dimensions", async () => {
     const metrics = createPowertoolsMetrics({ ...options, coldStartMetric: false });
     metrics.request("/", "GET", 200, 0.002);
-    metrics.succeeded("checkpoint", 7);
+    metrics.succeeded("checkpoint", 7n);
     metrics.request("/checkpoint", "POST", 200, 0.004);
     metrics.failed("restore", "CHECKPOINT_NOT_FOUND");
     metrics.request("/restore", "POST", 404, 0.001);

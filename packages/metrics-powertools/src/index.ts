@@ -75,7 +75,7 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
     succeeded(operation, value) {
       const stats = entry(ENDPOINT_OF[operation]);
       stats.operations.push([`${operation}_operations_total`, MetricUnit.Count, 1]);
-      stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, value]);
+      stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, Number(value)]);
     },
     failed(operation) {
       entry(ENDPOINT_OF[operation]).operations.push([`${operation}_failures_total`, MetricUnit.Count, 1]);

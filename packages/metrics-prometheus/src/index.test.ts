@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseExposition, sampleValue } from "@cell-counter/conformance";
+import { parseExposition, sampleValue } from "@cell-counter/testkit";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { createPrometheusMetrics, LATENCY_BUCKETS } from "./index.js";
 
 const options = { environment: "prod", adapter: "node", version: "1.2.3" };
@@ -19,7 +20,7 @@ describe("Prometheus metrics", () => {
 
   it("reads cell_counter at scrape time, and keeps the last value when the read fails", async () => {
     const metrics = createPrometheusMetrics({ ...options, processMetrics: false });
-    let value = 5;
+    let value = 5n;
     let failing = false;
     metrics.bind?.({
       readCounter: async () => {
@@ -29,16 +30,16 @@ describe("Prometheus metrics", () => {
       storage: "redis",
     });
     assert.equal(sampleValue(parseExposition((await metrics.expose()).body), "cell_counter"), 5);
-    value = 9;
+    value = 9n;
     assert.equal(sampleValue(parseExposition((await metrics.expose()).body), "cell_counter"), 9);
     failing = true;
-    value = 11;
+    value = 11n;
     assert.equal(sampleValue(parseExposition((await metrics.expose()).body), "cell_counter"), 9);
   });
 
   it("labels build info with version, adapter, storage and environment", async () => {
     const metrics = createPrometheusMetrics(options);
-    metrics.bind?.({ readCounter: () => 0, storage: "file" });
+    metrics.bind?.({ readCounter: () => 0n, storage: "file" });
     const samples = parseExposition((await metrics.expose()).body);
     assert.equal(
       sampleValue(samples, "cell_counter_build_info", {
@@ -73,15 +74,61 @@ describe("Prometheus metrics", () => {
     assert.ok(LATENCY_BUCKETS.some((bucket) => bucket <= 0.0005));
   });
 
-  it("writes the exposition exactly as prom-client's registry does, with labels that need escaping", async () => {
-    const metrics = createPrometheusMetrics({ ...options, environment: 'we"ird\\env\nx', processMetrics: false });
-    metrics.bind?.({ readCounter: () => 3, storage: "memory" });
+  it("is written by prom-client itself: default labels of the registry reach every line, labels are escaped", async () => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ instance: "replica-1" });
+    const metrics = createPrometheusMetrics({
+      ...options,
+      environment: 'we"ird\\env\nx',
+      registry,
+      processMetrics: false,
+    });
+    metrics.bind?.({ readCounter: () => 3n, storage: "memory" });
     metrics.request("/", "GET", 200, 0.0003);
-    metrics.request("/", "GET", 200, 12);
     metrics.request("unmatched", "other", 404, 0.002);
-    metrics.request("/restore", "POST", 503, 0.02);
-    metrics.succeeded("checkpoint", 3);
-    metrics.failed("restore", "STORAGE_UNAVAILABLE");
-    assert.equal((await metrics.expose()).body, await metrics.registry.metrics());
+    metrics.succeeded("checkpoint", 3n);
+    metrics.failed("restore", "STORAGE_TIMEOUT");
+    const { body } = await metrics.expose();
+    assert.equal(body, await registry.metrics());
+    const lines = body.split("\n").filter((line) => line && !line.startsWith("#"));
+    assert.ok(lines.length > 150);
+    for (const line of lines) assert.match(line, /instance="replica-1"/, line);
+    const samples = parseExposition(body);
+    assert.equal(sampleValue(samples, "http_requests_total", { endpoint: "/", environment: 'we"ird\\env\nx' }), 1);
+  });
+
+  it("serves OpenMetrics when the scraper asks for it, and the text format 0.0.4 after as before", async () => {
+    const metrics = createPrometheusMetrics(options);
+    metrics.succeeded("checkpoint", 4n);
+    const before = await metrics.expose();
+    const open = await metrics.expose("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
+    assert.equal(open.contentType, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert.match(open.body, /^# TYPE checkpoint_operations counter$/m);
+    assert.match(open.body, /^checkpoint_operations_total\{environment="prod"\} 1$/m);
+    assert.match(open.body, /^# TYPE http_requests counter$/m);
+    assert.ok(open.body.endsWith("# EOF\n"));
+    const after = await metrics.expose("text/plain");
+    assert.equal(after.contentType, "text/plain; version=0.0.4; charset=utf-8");
+    assert.match(after.body, /^checkpoint_operations_total\{environment="prod"\} 1$/m);
+    assert.equal(
+      after.body
+        .split("\n")
+        .filter((line) => line.startsWith("#"))
+        .join("\n"),
+      before.body
+        .split("\n")
+        .filter((line) => line.startsWith("#"))
+        .join("\n"),
+      "an OpenMetrics scrape renames nothing",
+    );
+  });
+
+  it("shares a registry that already has the process metrics", async () => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = createPrometheusMetrics({ ...options, registry });
+    assert.ok(
+      parseExposition((await metrics.expose()).body).some((sample) => sample.name === "process_cpu_user_seconds_total"),
+    );
   });
 });

@@ -7,7 +7,7 @@ import {
   type Operation,
   ROUTES,
 } from "@cell-counter/core";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 import { registerEventLoopMetrics } from "./event-loop.js";
 import { RequestMetrics } from "./request-metrics.js";
 
@@ -20,8 +20,15 @@ const ENDPOINTS: readonly Endpoint[] = [...ROUTES.map((route) => route.path), "u
 
 /** The codes each operation can fail with, so that every failure series exists from the start. */
 const FAILURE_CODES: Record<Operation, readonly ErrorCode[]> = {
-  checkpoint: ["STORAGE_UNAVAILABLE", "UNAUTHORIZED", "INTERNAL"],
-  restore: ["CHECKPOINT_NOT_FOUND", "CHECKPOINT_CORRUPT", "STORAGE_UNAVAILABLE", "UNAUTHORIZED", "INTERNAL"],
+  checkpoint: ["STORAGE_UNAVAILABLE", "STORAGE_TIMEOUT", "COUNTER_CORRUPT", "UNAUTHORIZED", "INTERNAL"],
+  restore: [
+    "CHECKPOINT_NOT_FOUND",
+    "CHECKPOINT_CORRUPT",
+    "STORAGE_UNAVAILABLE",
+    "STORAGE_TIMEOUT",
+    "UNAUTHORIZED",
+    "INTERNAL",
+  ],
 };
 
 export interface PrometheusMetricsOptions {
@@ -33,13 +40,17 @@ export interface PrometheusMetricsOptions {
   version: string;
   /** Defaults to a new registry: never prom-client's global one. */
   registry?: Registry;
-  /** Node's process metrics (CPU, memory, event loop…); default `true`. */
+  /**
+   * Node's process metrics (CPU, memory, event loop…); default `true`. A registry that already has
+   * them (from `collectDefaultMetrics`) keeps its own.
+   */
   processMetrics?: boolean;
 }
 
 export interface PrometheusMetrics extends Metrics {
   readonly registry: Registry;
-  expose(): Promise<Exposition>;
+  /** The exposition in the text format 0.0.4, or OpenMetrics when `accept` asks for it. */
+  expose(accept?: string): Promise<Exposition>;
 }
 
 /** The metrics of the contract, in a prom-client registry, exposed at `GET /metrics`. */
@@ -47,7 +58,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   const { environment } = options;
   const registry = options.registry ?? new Registry();
   const registers = [registry];
-  let readCounter: MetricsContext["readCounter"] = () => 0;
+  let readCounter: MetricsContext["readCounter"] = () => 0n;
 
   const cellCounter = new Gauge({
     name: "cell_counter",
@@ -56,9 +67,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     registers,
     async collect() {
       try {
-        this.labels(environment).set(await readCounter());
+        this.labels(environment).set(Number(await readCounter()));
       } catch {
-        // Storage unreachable: the last value read stays, and /readyz says why.
+        // Storage unreachable or its value corrupt: the last good value stays, and /readyz says why.
       }
     },
   });
@@ -129,27 +140,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     for (const code of FAILURE_CODES[operation]) failures[operation].labels(environment, code).inc(0);
   }
   lastCheckpoint.set(0);
-  if (options.processMetrics !== false) {
+  if (options.processMetrics !== false && !registry.getSingleMetric("process_cpu_user_seconds_total")) {
     collectDefaultMetrics({ register: registry, labels: { environment } });
     for (const metric of registry.getMetricsAsArray()) {
       if (metric.name.startsWith("nodejs_eventloop_lag_")) registry.removeSingleMetric(metric.name);
     }
     registerEventLoopMetrics(registry, environment);
-  }
-
-  const formatter = registry as unknown as { getMetricsAsString?(metric: unknown): Promise<string> };
-  const fast = new Set(RequestMetrics.NAMES);
-  /** `registry.metrics()`, with the request metrics written by their own fast path. */
-  async function exposition(): Promise<string> {
-    if (options.registry || typeof formatter.getMetricsAsString !== "function") return registry.metrics();
-    const parts = await Promise.all(
-      registry
-        .getMetricsAsArray()
-        .map((metric) =>
-          fast.has(metric.name) ? requests.render(metric.name) : formatter.getMetricsAsString?.(metric),
-        ),
-    );
-    return `${parts.join("\n\n")}\n`;
   }
 
   return {
@@ -163,14 +159,38 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     },
     succeeded(operation, value) {
       operations[operation].inc();
-      values[operation].set(value);
+      values[operation].set(Number(value));
       if (operation === "checkpoint") lastCheckpoint.set(Date.now() / 1000);
     },
     failed(operation, code) {
       failures[operation].labels(environment, code).inc();
     },
-    async expose() {
-      return { contentType: registry.contentType, body: await exposition() };
+    async expose(accept) {
+      if (accept?.includes("application/openmetrics-text")) {
+        return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await openMetrics(registry) };
+      }
+      return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/**
+ * The registry's metrics, default labels included, written by prom-client in OpenMetrics.
+ * prom-client renames a registry's counters when it writes OpenMetrics, so the registry itself
+ * is never switched: its metrics are read and handed to a registry of stand-ins made for the scrape.
+ */
+async function openMetrics(registry: Registry): Promise<string> {
+  const scrape = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  scrape.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const metric of await registry.getMetricsAsJSON()) {
+    const standIn = {
+      name: metric.name,
+      help: metric.help,
+      type: metric.type,
+      aggregator: metric.aggregator,
+      get: async () => ({ ...metric, name: standIn.name }),
+    };
+    scrape.registerMetric(standIn as unknown as Metric);
+  }
+  return scrape.metrics();
 }

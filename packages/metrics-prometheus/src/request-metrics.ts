@@ -10,8 +10,6 @@ interface Sample {
 interface EndpointStats {
   /** Requests by method, then by status. */
   requests: Record<string, Record<number, number>>;
-  /** `{endpoint="…",environment="…"` without the closing brace, escaped once. */
-  labels: string;
   errors: number;
   /** Observations per bucket (not cumulative); the last one is +Inf. */
   buckets: Float64Array;
@@ -21,8 +19,9 @@ interface EndpointStats {
 
 /**
  * `http_requests_total`, `http_errors_total` and `http_request_latency_seconds`, kept in plain
- * numbers and turned into samples at scrape time: recording a request builds no label string and
- * hashes nothing, which prom-client's labelled children do on every call.
+ * numbers and turned into samples at scrape time, which prom-client's registry formats: recording
+ * a request builds no label string and hashes nothing, which prom-client's labelled children do on
+ * every call.
  */
 export class RequestMetrics {
   readonly #environment: string;
@@ -35,7 +34,6 @@ export class RequestMetrics {
     for (const endpoint of endpoints) {
       this.#stats.set(endpoint, {
         requests: {},
-        labels: `{endpoint="${escapeLabel(endpoint)}",environment="${escapeLabel(environment)}"`,
         errors: 0,
         buckets: new Float64Array(bounds.length + 1),
         sum: 0,
@@ -67,52 +65,6 @@ export class RequestMetrics {
     stats.buckets[index] = (stats.buckets[index] as number) + 1;
     stats.sum += seconds;
     stats.count++;
-  }
-
-  static readonly NAMES: readonly string[] = [
-    "http_requests_total",
-    "http_errors_total",
-    "http_request_latency_seconds",
-  ];
-
-  /**
-   * The text exposition of one of the three metrics, exactly as prom-client's registry writes it,
-   * from label strings escaped once: a scrape formats a few hundred lines without a regex.
-   */
-  render(name: string): string {
-    const lines: string[] = [];
-    const environment = escapeLabel(this.#environment);
-    if (name === "http_requests_total") {
-      lines.push("# HELP http_requests_total HTTP requests answered", "# TYPE http_requests_total counter");
-      for (const [endpoint, stats] of this.#stats) {
-        for (const [method, byStatus] of Object.entries(stats.requests)) {
-          for (const [status, value] of Object.entries(byStatus)) {
-            lines.push(
-              `http_requests_total{method="${escapeLabel(method)}",endpoint="${escapeLabel(endpoint)}",http_status="${status}",environment="${environment}"} ${value}`,
-            );
-          }
-        }
-      }
-    } else if (name === "http_errors_total") {
-      lines.push(
-        "# HELP http_errors_total HTTP responses with a status of 400 or more",
-        "# TYPE http_errors_total counter",
-      );
-      for (const stats of this.#stats.values()) lines.push(`http_errors_total${stats.labels}} ${stats.errors}`);
-    } else {
-      const metric = "http_request_latency_seconds";
-      lines.push(`# HELP ${metric} Time to answer an HTTP request, in seconds`, `# TYPE ${metric} histogram`);
-      for (const stats of this.#stats.values()) {
-        let cumulative = 0;
-        for (let i = 0; i <= this.#bounds.length; i++) {
-          cumulative += stats.buckets[i] as number;
-          const le = i < this.#bounds.length ? this.#bounds[i] : "+Inf";
-          lines.push(`${metric}_bucket${stats.labels},le="${le}"} ${cumulative}`);
-        }
-        lines.push(`${metric}_sum${stats.labels}} ${stats.sum}`, `${metric}_count${stats.labels}} ${stats.count}`);
-      }
-    }
-    return lines.join("\n");
   }
 
   /** The three metrics, for `registry.registerMetric`. */
@@ -175,8 +127,4 @@ export class RequestMetrics {
       reset: () => {},
     } as unknown as Metric;
   }
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -22,8 +23,8 @@ describe("file storage", () => {
     const path = join(await scratch(), "checkpoint.json");
     await writeFile(path, '{"counter": 35}');
     const storage = createFileStorage({ path });
-    assert.equal(await storage.restore(), 35);
-    assert.equal(await storage.increment(), 36);
+    assert.equal(await storage.restore(), 35n);
+    assert.equal(await storage.increment(), 36n);
   });
 
   it("writes {counter, savedAt} and creates the directory", async () => {
@@ -59,9 +60,9 @@ describe("file storage", () => {
   it("answers CHECKPOINT_CORRUPT to a bad file and leaves both the file and the counter alone", async () => {
     const path = join(await scratch(), "checkpoint.json");
     await writeFile(path, '{"counter": "35"}');
-    const storage = createFileStorage({ path, initial: 3 });
+    const storage = createFileStorage({ path, initial: 3n });
     await assert.rejects(storage.restore(), hasCode("CHECKPOINT_CORRUPT"));
-    assert.equal(await storage.current(), 3);
+    assert.equal(await storage.current(), 3n);
     assert.equal(await readFile(path, "utf8"), '{"counter": "35"}');
   });
 
@@ -92,15 +93,55 @@ describe("file storage", () => {
     }
   });
 
-  it("answers STORAGE_UNAVAILABLE when the checkpoint path is a directory; the next checkpoint elsewhere works", async () => {
+  it("a directory at the checkpoint path: checkpoint STORAGE_UNAVAILABLE, restore CHECKPOINT_CORRUPT, each naming the kind", async () => {
     const directory = await scratch();
     const path = join(directory, "checkpoint.json");
     await mkdir(path);
     const storage = createFileStorage({ path });
+    await assert.rejects(storage.checkpoint(), /its path is a directory, not a regular file/);
     await assert.rejects(storage.checkpoint(), hasCode("STORAGE_UNAVAILABLE"));
-    await assert.rejects(storage.restore(), hasCode("STORAGE_UNAVAILABLE"));
+    await assert.rejects(storage.restore(), hasCode("CHECKPOINT_CORRUPT"));
+    await assert.rejects(storage.restore(), /it is a directory, not a regular file/);
     await rm(path, { recursive: true });
-    assert.equal(await storage.checkpoint(), 0, "works again once the path is free");
+    assert.equal(await storage.checkpoint(), 0n, "works again once the path is free");
+  });
+});
+
+describe("file storage and special files", () => {
+  it("a FIFO: restore answers CHECKPOINT_CORRUPT at once instead of waiting for a writer; checkpoint refuses it", async () => {
+    const path = join(await scratch(), "checkpoint.json");
+    execFileSync("mkfifo", [path]);
+    const storage = createFileStorage({ path, initial: 4n });
+    const started = Date.now();
+    await assert.rejects(
+      storage.restore(),
+      (error) => hasCode("CHECKPOINT_CORRUPT")(error) && /a FIFO/.test(String(error)),
+    );
+    assert.ok(Date.now() - started < 1_000, "answered at once");
+    await assert.rejects(
+      storage.checkpoint(),
+      (error) => hasCode("STORAGE_UNAVAILABLE")(error) && /a FIFO/.test(String(error)),
+    );
+    assert.equal(await storage.current(), 4n);
+    assert.equal(await storage.increment(), 5n, "the next request is served");
+  });
+
+  it("a link to /dev/zero (0 bytes by stat): CHECKPOINT_CORRUPT, and at most 64 KiB read", async () => {
+    const path = join(await scratch(), "checkpoint.json");
+    await symlink("/dev/zero", path);
+    const before = process.memoryUsage().rss;
+    await assert.rejects(
+      createFileStorage({ path }).restore(),
+      (error) => hasCode("CHECKPOINT_CORRUPT")(error) && /a device/.test(String(error)),
+    );
+    assert.ok(process.memoryUsage().rss - before < 32 * 1024 * 1024);
+  });
+
+  it("a link to a regular file is read through", async () => {
+    const directory = await scratch();
+    await writeFile(join(directory, "real.json"), '{"counter": 8}');
+    await symlink(join(directory, "real.json"), join(directory, "checkpoint.json"));
+    assert.equal(await createFileStorage({ path: join(directory, "checkpoint.json") }).restore(), 8n);
   });
 });
 
@@ -112,11 +153,11 @@ describe("file storage group commit", () => {
     const shared = Array.from({ length: 10 }, () => storage.checkpoint());
     assert.equal(new Set(shared).size, 1, "one write for the ten");
     storage.increment();
-    assert.deepEqual(await Promise.all(shared), Array(10).fill(2), "the write starts after all ten were asked");
+    assert.deepEqual(await Promise.all(shared), Array(10).fill(2n), "the write starts after all ten were asked");
     const later = storage.checkpoint();
     assert.notEqual(later, shared[0], "a checkpoint asked after the write has its own");
     storage.increment();
-    assert.equal(await later, 3);
+    assert.equal(await later, 3n);
     assert.equal(JSON.parse(await readFile(path, "utf8")).counter, 3);
   });
 });

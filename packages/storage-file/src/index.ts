@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import {
   CounterError,
   type CounterStorage,
   MAX_CHECKPOINT_BYTES,
+  nextCounter,
   parseCheckpoint,
   serializeCheckpoint,
 } from "@cell-counter/core";
@@ -13,7 +15,7 @@ export interface FileStorageOptions {
   /** The checkpoint file. Its directory is created when missing. */
   path: string;
   /** Starting value of the in-memory counter. */
-  initial?: number;
+  initial?: bigint;
   /** Clock for the `savedAt` field. */
   now?: () => Date;
 }
@@ -36,9 +38,9 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
   const { path } = options;
   const directory = dirname(path);
   const now = options.now ?? (() => new Date());
-  let counter = options.initial ?? 0;
+  let counter = options.initial ?? 0n;
   let queue: Promise<unknown> = removeStaleTemporaryFiles(path);
-  let nextCheckpoint: Promise<number> | undefined;
+  let nextCheckpoint: Promise<bigint> | undefined;
 
   function serially<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task);
@@ -49,7 +51,10 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
   return {
     kind: "file",
     path,
-    increment: () => ++counter,
+    increment: () => {
+      counter = nextCounter(counter);
+      return counter;
+    },
     current: () => counter,
     checkpoint: () => {
       // Group commit: checkpoints asked for while another write is under way share the next
@@ -70,7 +75,7 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
     },
     restore: () =>
       serially(async () => {
-        counter = parseCheckpoint(await readCheckpointText(path));
+        counter = parseCheckpoint(await readCheckpointBytes(path));
         return counter;
       }),
     ready: async () => {
@@ -89,6 +94,16 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
 async function writeDurably(path: string, text: string): Promise<void> {
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
+  const existing = await stat(path).catch((error: unknown) => {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw error;
+  });
+  if (existing && !existing.isFile()) {
+    throw new CounterError(
+      "STORAGE_UNAVAILABLE",
+      `The checkpoint could not be saved: its path is ${kindOf(existing)}, not a regular file.`,
+    );
+  }
   const temporary = temporaryPath(path);
   try {
     const file = await open(temporary, "wx", 0o644);
@@ -119,10 +134,15 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-async function readCheckpointText(path: string): Promise<string> {
+/**
+ * The checkpoint's bytes, at most one more than the limit. Opened without blocking (a FIFO with
+ * no writer would hold a thread forever) and refused unless it is a regular file: `stat` says 0
+ * bytes for a device or a FIFO, so the read itself is capped.
+ */
+async function readCheckpointBytes(path: string): Promise<Uint8Array> {
   let file: Awaited<ReturnType<typeof open>>;
   try {
-    file = await open(path, "r");
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") {
       throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
@@ -130,19 +150,34 @@ async function readCheckpointText(path: string): Promise<string> {
     throw storageError("The checkpoint could not be read", error);
   }
   try {
-    const { size } = await file.stat();
-    if (size > MAX_CHECKPOINT_BYTES) {
+    const stats = await file.stat();
+    if (!stats.isFile()) {
       throw new CounterError(
         "CHECKPOINT_CORRUPT",
-        `The saved checkpoint cannot be read: it is larger than ${MAX_CHECKPOINT_BYTES} bytes.`,
+        `The saved checkpoint cannot be read: it is ${kindOf(stats)}, not a regular file.`,
       );
     }
-    return await file.readFile("utf8");
+    const buffer = new Uint8Array(MAX_CHECKPOINT_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
   } catch (error) {
     throw storageError("The checkpoint could not be read", error);
   } finally {
     await file.close();
   }
+}
+
+function kindOf(stats: Awaited<ReturnType<typeof stat>>): string {
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isSocket()) return "a socket";
+  return "a special file";
 }
 
 function temporaryPath(path: string): string {

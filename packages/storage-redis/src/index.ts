@@ -1,14 +1,25 @@
-import { CounterError, type CounterStorage, isCounterValue } from "@cell-counter/core";
-import { Redis } from "ioredis";
+import {
+  CounterError,
+  type CounterStorage,
+  checkpointParts,
+  counterOverflow,
+  MAX_COUNTER,
+  parseCheckpoint,
+  parseCounter,
+} from "@cell-counter/core";
+import { Redis, ReplyError } from "ioredis";
 
 export interface RedisStorageOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
   url: string;
-  /** Prefix of the keys, so that deployments can share one Redis. Default `cell-counter:`. */
+  /** Prefix of the keys, so that deployments can share one Redis. */
   keyPrefix?: string;
-  /** Longest wait for Redis, in ms: a command, a connection, the first connection. Default 1000. */
+  /** Longest wait for Redis, in ms: a command, a connection, the first connection. */
   timeoutMs?: number;
 }
+
+/** What `createRedisStorage` uses when an option is not given. */
+export const REDIS_STORAGE_DEFAULTS = { keyPrefix: "cell-counter:", timeoutMs: 1_000 } as const;
 
 export interface RedisStorage extends CounterStorage {
   readonly kind: "redis";
@@ -16,33 +27,69 @@ export interface RedisStorage extends CounterStorage {
   readonly keys: { counter: string; checkpoint: string };
 }
 
-// Both scripts run atomically on the server. The checkpoint has the file's format.
-const CHECKPOINT = `
-local value = redis.call('GET', KEYS[1]) or '0'
-redis.call('SET', KEYS[2], '{"counter":' .. value .. ',"savedAt":"' .. ARGV[1] .. '"}')
-return value`;
-
-const RESTORE = `
-local text = redis.call('GET', KEYS[2])
-if not text then return {'missing'} end
-local ok, saved = pcall(cjson.decode, text)
-if not ok or type(saved) ~= 'table' then return {'corrupt'} end
-local value = saved['counter']
-if type(value) ~= 'number' or value < 0 or value > 9007199254740991 or value ~= math.floor(value) then
-  return {'corrupt'}
+// Each script runs atomically on the server. Redis's Lua numbers are doubles, exact only to
+// 2^53: the counter stays decimal text, checked and incremented digit by digit.
+const LUA_COUNTER = `
+local function read(key)
+  local value = redis.pcall('GET', key)
+  if type(value) == 'table' then return nil, 'holds a value of another type' end
+  if not value then return '0' end
+  local canonical = string.match(value, '^[1-9]%d*$') or value == '0'
+  if not canonical or #value > 19 or (#value == 19 and value > '${MAX_COUNTER}') then
+    return nil, 'holds ' .. string.format('%q', string.sub(value, 1, 40))
+  end
+  return value
 end
-local digits = string.format('%d', value)
-redis.call('SET', KEYS[1], digits)
-return {'ok', digits}`;
+`;
+
+const READ = `${LUA_COUNTER}
+local value, problem = read(KEYS[1])
+if not value then return {'corrupt', problem} end
+return {'ok', value}`;
+
+const INCREMENT = `${LUA_COUNTER}
+local value, problem = read(KEYS[1])
+if not value then return {'corrupt', problem} end
+if value == '${MAX_COUNTER}' then return {'overflow'} end
+local digits, i = {}, #value
+while i > 0 and string.sub(value, i, i) == '9' do digits[i] = '0'; i = i - 1 end
+local incremented = (i > 0 and string.sub(value, 1, i - 1) .. string.char(string.byte(value, i) + 1) or '1')
+  .. table.concat(digits, '', i + 1, #value)
+redis.call('SET', KEYS[1], incremented)
+return {'ok', incremented}`;
+
+// The checkpoint's text is the core codec's: ARGV holds what goes before and after the digits.
+const CHECKPOINT = `${LUA_COUNTER}
+local value, problem = read(KEYS[1])
+if not value then return {'corrupt', problem} end
+redis.call('SET', KEYS[2], ARGV[1] .. value .. ARGV[2])
+return {'ok', value}`;
+
+// A restore sets the counter only if the checkpoint is still the one the codec read.
+const RESTORE = `
+local saved = redis.pcall('GET', KEYS[2])
+if type(saved) == 'table' or saved ~= ARGV[1] then return 'changed' end
+redis.call('SET', KEYS[1], ARGV[2])
+return 'ok'`;
+
+type Outcome = [status: string, value?: string];
+
+interface Scripts {
+  cellRead(key: string): Promise<Outcome>;
+  cellIncrement(key: string): Promise<Outcome>;
+  cellCheckpoint(counter: string, checkpoint: string, before: string, after: string): Promise<Outcome>;
+  cellRestore(counter: string, checkpoint: string, text: Buffer, value: string): Promise<string>;
+}
 
 /**
- * Counter and checkpoint in Redis: `INCR` for increments, a script for each checkpoint and restore.
- * Any number of processes share them. Redis unreachable: operations fail with
- * `STORAGE_UNAVAILABLE` within `timeoutMs`, and the client reconnects by itself.
+ * Counter and checkpoint in Redis, each operation one script, atomic on the server; any number of
+ * processes share them. Nothing is queued while Redis is unreachable: a command that could not be
+ * sent fails at once with `STORAGE_UNAVAILABLE`; one sent but not answered within `timeoutMs`
+ * fails with `STORAGE_TIMEOUT` (Redis may still run it). The client reconnects by itself.
  */
 export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
-  const timeoutMs = options.timeoutMs ?? 1_000;
-  const prefix = options.keyPrefix ?? "cell-counter:";
+  const timeoutMs = options.timeoutMs ?? REDIS_STORAGE_DEFAULTS.timeoutMs;
+  const prefix = options.keyPrefix ?? REDIS_STORAGE_DEFAULTS.keyPrefix;
   const keys = { counter: `${prefix}counter`, checkpoint: `${prefix}checkpoint` };
   const client = new Redis(options.url, {
     // No queue while disconnected: a command that fails must not run later, behind the answer.
@@ -53,6 +100,11 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     retryStrategy: (attempt) => Math.min(attempt * 100, 500),
     lazyConnect: false,
   });
+  const scripts = client as unknown as Scripts;
+  client.defineCommand("cellRead", { numberOfKeys: 1, lua: READ });
+  client.defineCommand("cellIncrement", { numberOfKeys: 1, lua: INCREMENT });
+  client.defineCommand("cellCheckpoint", { numberOfKeys: 2, lua: CHECKPOINT });
+  client.defineCommand("cellRestore", { numberOfKeys: 2, lua: RESTORE });
   // Connection errors are answered per request; without a listener they would be logged each retry.
   client.on("error", () => {});
   let connectedOnce = false;
@@ -61,12 +113,12 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   });
 
   /** The first connection may take a moment: wait for it, within the timeout. */
-  async function connected(): Promise<void> {
+  async function connected(what: string): Promise<void> {
     if (client.status === "ready" || connectedOnce) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.off("ready", ready);
-        reject(new Error("no connection to Redis yet"));
+        reject(unavailable(what, new Error("no connection to Redis yet")));
       }, timeoutMs);
       const ready = () => {
         clearTimeout(timer);
@@ -77,46 +129,93 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   }
 
   async function call<T>(what: string, command: () => Promise<T>): Promise<T> {
+    await connected(what);
+    if (client.status !== "ready") throw unavailable(what, new Error(`connection ${client.status}`));
     try {
-      await connected();
       return await command();
     } catch (error) {
-      throw new CounterError("STORAGE_UNAVAILABLE", `${what}: Redis is unavailable.`, { cause: error });
+      throw failure(what, error, timeoutMs);
     }
+  }
+
+  /** The counter's value from a script's outcome; `COUNTER_CORRUPT` naming the key otherwise. */
+  function counterOf([status, detail]: Outcome): bigint {
+    if (status === "overflow") throw counterOverflow();
+    const value = status === "ok" && detail !== undefined ? parseCounter(detail) : undefined;
+    if (value === undefined) {
+      throw new CounterError(
+        "COUNTER_CORRUPT",
+        `The counter at Redis key "${keys.counter}" is not an integer from 0 to ${MAX_COUNTER}: it ${detail}. It was left as it is.`,
+      );
+    }
+    return value;
   }
 
   return {
     kind: "redis",
     keys,
-    increment: () => call("The counter could not be incremented", () => client.incr(keys.counter)),
-    current: async () => Number((await call("The counter could not be read", () => client.get(keys.counter))) ?? 0),
+    increment: async () =>
+      counterOf(await call("The counter could not be incremented", () => scripts.cellIncrement(keys.counter))),
+    current: async () => counterOf(await call("The counter could not be read", () => scripts.cellRead(keys.counter))),
     checkpoint: async () => {
-      const value = await call(
-        "The checkpoint could not be saved",
-        () => client.eval(CHECKPOINT, 2, keys.counter, keys.checkpoint, new Date().toISOString()) as Promise<string>,
+      const [before, after] = checkpointParts(new Date());
+      return counterOf(
+        await call("The checkpoint could not be saved", () =>
+          scripts.cellCheckpoint(keys.counter, keys.checkpoint, before, after),
+        ),
       );
-      return Number(value);
     },
     restore: async () => {
-      const [outcome, digits] = (await call(
-        "The checkpoint could not be restored",
-        () => client.eval(RESTORE, 2, keys.counter, keys.checkpoint) as Promise<[string, string?]>,
-      )) ?? ["corrupt"];
-      if (outcome === "missing") throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
-      const value = Number(digits);
-      if (outcome !== "ok" || !isCounterValue(value)) {
-        throw new CounterError(
-          "CHECKPOINT_CORRUPT",
-          'The saved checkpoint cannot be read: its "counter" is not a non-negative safe integer.',
-        );
+      const what = "The checkpoint could not be restored";
+      // A checkpoint saved between the read and the write makes the write refuse: read again.
+      for (;;) {
+        const text = await call(what, () => client.getBuffer(keys.checkpoint)).catch((error: unknown) => {
+          if (error instanceof CounterError && /WRONGTYPE/.test(String(error.cause))) {
+            throw new CounterError(
+              "CHECKPOINT_CORRUPT",
+              `The saved checkpoint cannot be read: Redis key "${keys.checkpoint}" holds a value of another type.`,
+            );
+          }
+          throw error;
+        });
+        if (text === null) throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+        const value = parseCheckpoint(text);
+        const digits = String(value);
+        const outcome = await call(what, () => scripts.cellRestore(keys.counter, keys.checkpoint, text, digits));
+        if (outcome === "ok") return value;
       }
-      return value;
     },
     ready: async () => {
-      await call("Redis does not answer", () => client.ping());
+      counterOf(await call("Redis does not answer", () => scripts.cellRead(keys.counter)));
     },
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+function unavailable(what: string, cause: unknown): CounterError {
+  return new CounterError("STORAGE_UNAVAILABLE", `${what}: Redis is unavailable; nothing was changed.`, { cause });
+}
+
+/**
+ * What a failed command means. An error reply: Redis answered, and ran nothing. Refused before it
+ * was written: nothing was sent. Anything else (no answer in time, the connection lost with the
+ * command on the wire): Redis may have run it, and the answer must say so.
+ */
+function failure(what: string, error: unknown, timeoutMs: number): CounterError {
+  if (error instanceof ReplyError) {
+    return new CounterError("STORAGE_UNAVAILABLE", `${what}: Redis refused the command; nothing was changed.`, {
+      cause: error,
+    });
+  }
+  if (error instanceof Error && /isn't writeable/.test(error.message)) return unavailable(what, error);
+  const when = /timed out/i.test(String(error))
+    ? `Redis did not answer within ${timeoutMs} ms`
+    : "the connection to Redis was lost";
+  return new CounterError(
+    "STORAGE_TIMEOUT",
+    `${what}: ${when}, after the command was sent; it may have been applied.`,
+    { cause: error },
+  );
 }

@@ -5,9 +5,9 @@ import type { HandlerContext } from "./context.js";
 /** `GET /`: adds one, answers `{"counter":N}` with N after the increment. */
 export function increment({ storage }: HandlerContext): MaybePromise<CoreResponse> {
   const counter = storage.increment();
-  return typeof counter === "number" ? answer(counter) : counter.then(answer);
+  return typeof counter === "bigint" ? answer(counter) : counter.then(answer);
 }
 
-function answer(counter: number): CoreResponse {
+function answer(counter: bigint): CoreResponse {
   return jsonResponse(200, `{"counter":${counter}}`);
 }

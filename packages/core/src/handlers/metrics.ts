@@ -1,10 +1,10 @@
 import { textResponse } from "../response.js";
 import type { HandlerContext } from "./context.js";
 
-const EMPTY_EXPOSITION = { contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" };
+const NO_EXPOSITION = { contentType: "text/plain; charset=utf-8", body: "" };
 
-/** `GET /metrics`: the metrics port's exposition, empty for push-style ports. */
-export async function exposeMetrics({ metrics }: HandlerContext) {
-  const { contentType, body } = metrics.expose ? await metrics.expose() : EMPTY_EXPOSITION;
+/** `GET /metrics`: the metrics port's exposition; an empty text for push-style ports. */
+export async function exposeMetrics({ metrics, accept }: HandlerContext) {
+  const { contentType, body } = metrics.expose ? await metrics.expose(accept) : NO_EXPOSITION;
   return textResponse(200, contentType, body);
 }

@@ -15,7 +15,7 @@ export interface Exposition {
 /** What a service tells its metrics once, when it is created. */
 export interface MetricsContext {
   /** Reads the counter, for metrics computed at collection time. */
-  readCounter(): MaybePromise<number>;
+  readCounter(): MaybePromise<bigint>;
   /** The storage's `kind`. */
   storage: string;
 }
@@ -23,14 +23,15 @@ export interface MetricsContext {
 /**
  * Where the service reports what it does. Methods must not throw: the service calls them inside
  * a guard anyway, but a metrics failure is never a request failure.
- * Pull-style implementations (Prometheus) provide `expose`; push-style ones (Powertools) `flush`.
+ * Pull-style implementations (Prometheus) provide `expose`, given the request's `Accept` header;
+ * push-style ones (Powertools) `flush`.
  */
 export interface Metrics {
   bind?(context: MetricsContext): void;
   /** One answered request. `method` is already bounded (a standard method or `other`). */
   request(endpoint: Endpoint, method: string, status: number, seconds: number): void;
-  succeeded(operation: Operation, value: number): void;
+  succeeded(operation: Operation, value: bigint): void;
   failed(operation: Operation, code: ErrorCode): void;
-  expose?(): Promise<Exposition>;
+  expose?(accept?: string): Promise<Exposition>;
   flush?(): Promise<void>;
 }

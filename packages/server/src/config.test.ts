@@ -13,6 +13,7 @@ describe("configuration", () => {
       restoreOnStart: false,
       apiToken: undefined,
       redis: undefined,
+      powertools: undefined,
     });
   });
 
@@ -36,6 +37,7 @@ describe("configuration", () => {
         restoreOnStart: true,
         apiToken: "t0ken",
         redis: undefined,
+        powertools: undefined,
       },
     );
   });
@@ -43,8 +45,8 @@ describe("configuration", () => {
   it("reads the Redis variables with STORAGE=redis", () => {
     assert.deepEqual(readConfig({ STORAGE: "redis", REDIS_URL: "redis://:pw@cache:6379/2" }).redis, {
       url: "redis://:pw@cache:6379/2",
-      keyPrefix: "cell-counter:",
-      timeoutMs: 1000,
+      keyPrefix: undefined,
+      timeoutMs: undefined,
     });
     assert.deepEqual(
       readConfig({ STORAGE: "redis", REDIS_URL: "rediss://cache", REDIS_KEY_PREFIX: "prod:", REDIS_TIMEOUT_MS: "250" })
@@ -80,6 +82,35 @@ describe("configuration", () => {
     assert.throws(
       () => readConfig({ STORAGE: "redis", REDIS_URL: "redis://cache", REDIS_TIMEOUT_MS: "soon" }),
       /REDIS_TIMEOUT_MS accepts a number of milliseconds/,
+    );
+    for (const timeout of ["abc", "0", "-5", "9"]) {
+      assert.throws(
+        () => readConfig({ STORAGE: "redis", REDIS_URL: "redis://cache", REDIS_TIMEOUT_MS: timeout }),
+        /REDIS_TIMEOUT_MS accepts/,
+      );
+    }
+  });
+
+  it("never repeats a password of REDIS_URL in its message", () => {
+    assert.throws(
+      () => readConfig({ STORAGE: "redis", REDIS_URL: "redis://:s3cret@cache bad" }),
+      (error) => error instanceof ConfigError && !error.message.includes("s3cret"),
+    );
+  });
+
+  it("in the Lambda function: Redis by default, no local storage, and the metrics' namespace and service", () => {
+    const config = readConfig({ REDIS_URL: "redis://cache" }, "lambda");
+    assert.equal(config.storage, "redis");
+    assert.deepEqual(config.powertools, { namespace: "cell-counter", serviceName: "cell-counter" });
+    for (const storage of ["file", "memory"]) {
+      assert.throws(
+        () => readConfig({ STORAGE: storage, REDIS_URL: "redis://cache" }, "lambda"),
+        /STORAGE accepts "redis" in the Lambda function/,
+      );
+    }
+    assert.throws(
+      () => readConfig({ REDIS_URL: "redis://cache", ENVIRONMENT: "a\nb" }, "lambda"),
+      /ENVIRONMENT accepts one line/,
     );
   });
 

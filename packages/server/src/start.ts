@@ -1,12 +1,10 @@
 import type { RequestListener } from "node:http";
-import type { Service } from "@cell-counter/core";
+import { type Service, VERSION } from "@cell-counter/core";
+import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
 import { createServiceFromConfig, prepare } from "./compose.js";
-import { ConfigError, readConfig } from "./config.js";
+import { type Config, ConfigError, readConfig } from "./config.js";
+import { createConsoleLog } from "./log.js";
 import { closeOnSignals, createTimedServer, listen } from "./serve.js";
-
-export { createServiceFromConfig, type Log, prepare } from "./compose.js";
-export { type Config, ConfigError, DEFAULTS, readConfig, STORAGE_KINDS, type StorageKind } from "./config.js";
-export { closeOnSignals, createTimedServer, listen, SERVER_TIMEOUTS, SHUTDOWN_GRACE_MS } from "./serve.js";
 
 export interface StartOptions {
   /** Name of the adapter, for the log line and the build-info metric. */
@@ -17,12 +15,12 @@ export interface StartOptions {
 }
 
 /**
- * The start entry of an adapter: reads the environment, builds the service, listens, logs one
- * line and shuts down gracefully. A bad variable stops the start with one line and exit code 1.
+ * A command: reads the environment, builds the service, listens, logs one line and shuts down
+ * gracefully. A bad variable stops the start with one line and exit code 1.
  */
 export async function start(options: StartOptions): Promise<void> {
-  const log = (line: string) => console.log(line);
-  let config: ReturnType<typeof readConfig>;
+  const log = createConsoleLog();
+  let config: Config;
   try {
     config = readConfig(options.env ?? process.env);
   } catch (error) {
@@ -30,13 +28,18 @@ export async function start(options: StartOptions): Promise<void> {
     console.error(`cell-counter: ${error.message}`);
     process.exit(1);
   }
-  const service = createServiceFromConfig(config, options.adapter, log);
+  const metrics = createPrometheusMetrics({
+    environment: config.environment,
+    adapter: options.adapter,
+    version: VERSION,
+  });
+  const service = await createServiceFromConfig(config, metrics, log);
   await prepare(service, config, log);
-  const server = createTimedServer(options.toListener(service));
+  const server = createTimedServer(options.toListener(service), service);
   try {
     const address = await listen(server, config.port, config.host);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    log(
+    console.log(
       `cell-counter listening on http://${host}:${address.port} (adapter ${options.adapter}, storage ${config.storage}, environment ${config.environment})`,
     );
   } catch (error) {

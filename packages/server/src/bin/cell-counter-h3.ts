@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { start } from "@cell-counter/node-server";
+import { createH3App } from "@cell-counter/adapter-h3";
 import { toNodeHandler } from "h3";
-import { createH3App } from "../index.js";
+import { start } from "../start.js";
 
 await start({ adapter: "h3", toListener: (service) => toNodeHandler(createH3App(service)) });

@@ -1,5 +1,5 @@
+import type { Harness } from "@cell-counter/testkit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { Harness } from "./http-conformance.js";
 
 /** A payload 2.0 event, as API Gateway or a function URL sends it for a fetch-style request. */
 export async function requestToEvent(path: string, init: RequestInit = {}): Promise<APIGatewayProxyEventV2> {

@@ -1,3 +1,0 @@
-import { runStartEntryConformance } from "@cell-counter/conformance";
-
-runStartEntryConformance("h3", new URL("../dist/bin/start.js", import.meta.url).pathname);

@@ -1,0 +1,86 @@
+import {
+  type CounterError,
+  type CounterStorage,
+  createService,
+  isCounterError,
+  type Metrics,
+  type Service,
+} from "@cell-counter/core";
+import { createMemoryStorage } from "@cell-counter/core/memory-storage";
+import { createFileStorage } from "@cell-counter/storage-file";
+import { type Config, redactUrl } from "./config.js";
+import type { Log } from "./log.js";
+
+/** The configured storage. The Redis client is loaded only when `STORAGE=redis`. */
+export async function createStorage(config: Config): Promise<CounterStorage> {
+  if (config.redis) {
+    const { createRedisStorage } = await import("@cell-counter/storage-redis");
+    const { url, keyPrefix, timeoutMs } = config.redis;
+    return createRedisStorage({
+      url,
+      ...(keyPrefix !== undefined && { keyPrefix }),
+      ...(timeoutMs !== undefined && { timeoutMs }),
+    });
+  }
+  return config.storage === "memory" ? createMemoryStorage() : createFileStorage({ path: config.checkpointPath });
+}
+
+/** The service an entry runs: the configured storage and token, the entry's metrics, logged failures. */
+export async function createServiceFromConfig(config: Config, metrics: Metrics, log: Log): Promise<Service> {
+  return createService({
+    storage: await createStorage(config),
+    metrics,
+    apiToken: config.apiToken,
+    onError: (error) => log.error("unexpected error", { error }),
+    onFailure: onceAMinute((error: CounterError) =>
+      log.warn("operation failed", { code: error.code, error: error.message, where: where(config) }),
+    ),
+  });
+}
+
+/** Where the storage keeps its data, for logs; never a password. */
+export function where(config: Config): string {
+  if (config.redis) return redactUrl(config.redis.url);
+  return config.storage === "file" ? config.checkpointPath : config.storage;
+}
+
+/**
+ * What runs before serving: the storage's readiness (a warning, not a stop: `/readyz` answers 503
+ * until it is ready) and, with `RESTORE_ON_START`, a restore through the service, counted in its metrics.
+ */
+export async function prepare(service: Service, config: Config, log: Log): Promise<void> {
+  try {
+    await service.storage.ready();
+  } catch (error) {
+    log.warn(`storage not ready: ${describe(error)} /readyz answers 503 until it is.`, { where: where(config) });
+  }
+  if (!config.restoreOnStart) return;
+  try {
+    const value = await service.perform("restore");
+    log.info(`restored the checkpoint: counter = ${value}`, { where: where(config) });
+  } catch (error) {
+    if (isCounterError(error) && error.code === "CHECKPOINT_NOT_FOUND") {
+      log.info("no checkpoint to restore; starting from 0", { where: where(config) });
+    } else {
+      log.warn(`checkpoint not restored: ${describe(error)} Starting from 0; the checkpoint is left as it is.`, {
+        where: where(config),
+      });
+    }
+  }
+}
+
+/** Logs a failure once a minute per distinct code and message, however many requests meet it. */
+function onceAMinute(report: (error: CounterError) => void): (error: CounterError) => void {
+  const last = new Map<string, number>();
+  return (error) => {
+    const key = `${error.code} ${error.message}`;
+    const now = Date.now();
+    if (now - (last.get(key) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    last.set(key, now);
+    report(error);
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,30 @@
+// The Lambda function: `handler`, bundled with everything it needs into dist/lambda/index.mjs by
+// `pnpm build` (scripts/bundle.mjs). Configured by the same variables as the commands, read by
+// the one configuration module; an invalid value fails the init with its one-line message.
+import { createLambdaHandler } from "@cell-counter/adapter-lambda";
+import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
+import { createServiceFromConfig } from "./compose.js";
+import { type Config, ConfigError, readConfig } from "./config.js";
+import { createConsoleLog } from "./log.js";
+
+const log = createConsoleLog();
+let config: Config;
+try {
+  config = readConfig(process.env, "lambda");
+} catch (error) {
+  if (error instanceof ConfigError) {
+    const line = `cell-counter: ${error.message}`;
+    console.error(line);
+    throw new ConfigError(line);
+  }
+  throw error;
+}
+const { namespace, serviceName } = config.powertools as NonNullable<Config["powertools"]>;
+
+export const handler = createLambdaHandler(
+  await createServiceFromConfig(
+    config,
+    createPowertoolsMetrics({ namespace, serviceName, environment: config.environment }),
+    log,
+  ),
+);

@@ -1,0 +1,6 @@
+export { CHECKPOINT_VARIANTS } from "./checkpoint-variants.js";
+export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposition.js";
+export { callInProcess, serveOverHttp } from "./harness.js";
+export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
+export { type MakeStorage, runStorageContract, type StorageSeed } from "./storage-contract.js";
+export { transcript } from "./transcript.js";

@@ -1,0 +1,15 @@
+export { invokeAsFetch, requestToEvent } from "./lambda.js";
+export {
+  type Answer,
+  type Command,
+  type CommandOptions,
+  call,
+  type Exit,
+  freePort,
+  killCommands,
+  type Running,
+  runCommand,
+  startCommand,
+} from "./process.js";
+export { type RedisServer, startRedisServer } from "./redis-server.js";
+export { runStartEntryConformance } from "./start-entry.js";
