@@ -62,4 +62,25 @@ describe("bundles", () => {
       assert.equal(document.environment, "lambda-test");
     }
   });
+
+  it("an invalid variable fails the Lambda function's init with the commands' one-line message", async () => {
+    for (const [name, value, accepts] of [
+      ["REDIS_TIMEOUT_MS", "abc", "a number of milliseconds from 10 to 999999"],
+      ["REDIS_TIMEOUT_MS", "0", "a number of milliseconds from 10 to 999999"],
+      ["ENVIRONMENT", "a\nb", "one line of at most 128 characters"],
+      ["STORAGE", "file", '"redis" in the Lambda function'],
+    ] as const) {
+      const line = `cell-counter: ${name}=${JSON.stringify(value)} is not valid: ${name} accepts ${accepts}.`;
+      await assert.rejects(
+        run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(LAMBDA_BUNDLE)})`], {
+          env: { PATH: process.env.PATH, REDIS_URL: "redis://127.0.0.1:1", [name]: value },
+        }),
+        (error: { code?: number; stderr?: string }) => {
+          assert.equal(error.code, 1);
+          assert.equal(error.stderr?.split("\n")[0], line);
+          return true;
+        },
+      );
+    }
+  });
 });

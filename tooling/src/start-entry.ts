@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -186,5 +188,138 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       assert.ok(server.output.some((line) => line.includes("SIGTERM received")));
       await assert.rejects(fetch(`${server.url}/`), "no longer accepting");
     });
+
+    it("processes requests pipelined on one connection in the order they arrived (RFC 9112 §9.3.2)", async () => {
+      const server = await start();
+      for (let i = 0; i < 3; i++) await fetch(`${server.url}/`);
+      await fetch(`${server.url}/checkpoint`, { method: "POST" });
+      await fetch(`${server.url}/`);
+      const post = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`;
+      const get = (close = false) => `GET / HTTP/1.1\r\nHost: x\r\n${close ? "Connection: close\r\n" : ""}\r\n`;
+      const text = await exchange(
+        server.url,
+        post("/restore") + get() + post("/checkpoint") + get() + post("/restore") + get(true),
+      );
+      assert.deepEqual(bodiesOf(text), [
+        '{"counter":3,"status":"restored"}',
+        '{"counter":4}',
+        '{"counter":4,"status":"checkpoint saved"}',
+        '{"counter":5}',
+        '{"counter":4,"status":"restored"}',
+        '{"counter":5}',
+      ]);
+      assert.equal(await (await fetch(`${server.url}/`)).text(), '{"counter":6}', "no acknowledged increment lost");
+    });
+
+    it("answers what its HTTP parser refuses with the JSON error, counted as unmatched: 400 BAD_REQUEST, 431 HEADERS_TOO_LARGE", async () => {
+      const server = await start();
+      const bad = await exchange(server.url, "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n");
+      assert.match(bad, /^HTTP\/1\.1 400 /);
+      assert.match(bad, /content-type: application\/json/i);
+      assert.equal(JSON.parse(bodiesOf(bad)[0] as string).code, "BAD_REQUEST");
+      const large = await exchange(server.url, `GET / HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
+      assert.match(large, /^HTTP\/1\.1 431 /);
+      assert.equal(JSON.parse(bodiesOf(large)[0] as string).code, "HEADERS_TOO_LARGE");
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /^http_requests_total\{method="other",endpoint="unmatched",http_status="400",[^}]*\} 1$/m);
+      assert.match(metrics, /^http_requests_total\{method="other",endpoint="unmatched",http_status="431",[^}]*\} 1$/m);
+    });
+
+    it("sends 100 Continue only once the route, the token and the declared length are accepted", async () => {
+      const server = await start({ API_TOKEN: "jetón✓" });
+      const expect = (target: string, headers: string) =>
+        exchange(server.url, `POST ${target} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n${headers}\r\n`);
+      const auth = `Authorization: Bearer ${Buffer.from("jetón✓").toString("latin1")}\r\n`;
+      for (const [target, headers, status] of [
+        ["/nope", `${auth}Content-Length: 5\r\n`, 404],
+        ["/checkpoint", "Content-Length: 5\r\n", 401],
+        ["/checkpoint", `${auth}Content-Length: 70000\r\n`, 413],
+      ] as const) {
+        const text = await expect(target, headers);
+        assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), text);
+        assert.doesNotMatch(text, /100 Continue/);
+      }
+      const accepted = await exchange(
+        server.url,
+        `POST /checkpoint HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n${auth}Content-Length: 5\r\nConnection: close\r\n\r\n`,
+        "12345",
+      );
+      assert.match(accepted, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+      assert.deepEqual(bodiesOf(accepted), ['{"counter":0,"status":"checkpoint saved"}']);
+    });
+
+    it("compares a token as UTF-8 bytes, and takes the Bearer scheme in any case", async () => {
+      const server = await start({ API_TOKEN: "jetón✓" });
+      const answer = (authorization: string) =>
+        exchange(
+          server.url,
+          `POST /checkpoint HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
+      const utf8 = Buffer.from("jetón✓").toString("latin1");
+      assert.match(await answer(`bearer ${utf8}`), /^HTTP\/1\.1 200 /);
+      assert.match(await answer(`BEARER ${utf8}`), /^HTTP\/1\.1 200 /);
+      assert.match(await answer(`Bearer ${Buffer.from("jetón!").toString("latin1")}`), /^HTTP\/1\.1 401 /);
+    });
+
+    it("routes an absolute-form target by its path only: POST http://x?/restore is POST /", async () => {
+      const server = await start();
+      const text = await exchange(
+        server.url,
+        "POST http://x?/restore HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(text, /^HTTP\/1\.1 405 /);
+      assert.match(text, /allow: GET/i);
+    });
+
+    it("starts and stops on time with a FIFO at CHECKPOINT_PATH and RESTORE_ON_START", async () => {
+      const cwd = await scratch();
+      const path = join(cwd, "checkpoint.fifo");
+      execFileSync("mkfifo", [path]);
+      const server = await start({ CHECKPOINT_PATH: path, RESTORE_ON_START: "true" }, cwd);
+      assert.ok(
+        server.output.some((line) => /warning: checkpoint not restored.*a FIFO/.test(line)),
+        server.output.join("\n"),
+      );
+      assert.equal((await fetch(`${server.url}/restore`, { method: "POST" })).status, 500);
+      const stopping = Date.now();
+      server.child.kill("SIGTERM");
+      assert.deepEqual(await server.exit, { code: 0, signal: null });
+      assert.ok(Date.now() - stopping < 10_000);
+    });
   });
+}
+
+/** Writes `text` on a new connection (then `body` once the server says 100 Continue); resolves with all it read until the server closed. */
+function exchange(url: string, text: string, body?: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      if (body !== undefined && received.includes("100 Continue\r\n\r\n")) {
+        socket.write(body);
+        body = undefined;
+      }
+    });
+    socket.on("close", () => resolve(received));
+    socket.on("error", reject);
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no end of answer: ${received}`)));
+    socket.write(Buffer.from(text, "latin1"));
+  });
+}
+
+/** The bodies of the answers in a raw HTTP/1.1 exchange (each with a content-length). */
+function bodiesOf(text: string): string[] {
+  const bodies: string[] = [];
+  let rest = text;
+  for (;;) {
+    const end = rest.indexOf("\r\n\r\n");
+    if (end === -1) return bodies;
+    const head = rest.slice(0, end);
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    if (!/^HTTP\/1\.1 1\d\d /.test(head)) bodies.push(rest.slice(end + 4, end + 4 + length));
+    rest = rest.slice(end + 4 + length);
+  }
 }

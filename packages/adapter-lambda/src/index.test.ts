@@ -29,6 +29,18 @@ describe("Lambda adapter", () => {
     }
   });
 
+  it("compares a non-ASCII token as UTF-8 bytes, as the node and h3 adapters do", async () => {
+    const service = createService({ storage: createMemoryStorage(), apiToken: "jetón✓" });
+    const handler = createLambdaHandler(service, { allowLocalStorage: true });
+    // Lambda hands over header values as decoded text, not as the bytes on the wire.
+    const event = async (token: string) => {
+      const event = await requestToEvent("/checkpoint", { method: "POST" });
+      return { ...event, headers: { ...event.headers, authorization: `bearer ${token}` } };
+    };
+    assert.equal((await handler(await event("jetón✓"))).statusCode, 200);
+    assert.equal((await handler(await event("jetón!"))).statusCode, 401);
+  });
+
   it("reads the query string and a base64 body", async () => {
     const handler = createLambdaHandler(createService({ storage: createMemoryStorage() }), { allowLocalStorage: true });
     const result = await handler(await requestToEvent("/?from=lambda"));

@@ -106,10 +106,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage): void
       const s = await fresh();
       const values = await Promise.all(Array.from({ length: 2000 }, () => s.increment()));
       assert.equal(new Set(values).size, 2000);
-      assert.equal(
-        values.reduce((a, b) => (a > b ? a : b)),
-        2000n,
-      );
+      assert.ok(values.includes(2000n), "the last one is 2000");
       assert.equal(await s.current(), 2000n);
     });
 
