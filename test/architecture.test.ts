@@ -17,13 +17,41 @@ async function sources(directory: string): Promise<string[]> {
 
 async function imports(file: string): Promise<string[]> {
   const text = await readFile(file, "utf8");
-  return [...text.matchAll(/^\s*(?:import|export)\b[^"']*?from\s+["']([^"']+)["']/gm)].map(
-    (match) => match[1] as string,
-  );
+  return [
+    ...text.matchAll(/^\s*(?:import|export)\b[^"']*?from\s+["']([^"']+)["']/gm),
+    ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((match) => match[1] as string);
 }
 
+/** What each package's sources may import besides their own files and node's modules: arrows point down only. */
+const ALLOWED: Record<string, RegExp> = {
+  core: /^$/,
+  "adapter-node": /^@cell-counter\/core$/,
+  "adapter-h3": /^(@cell-counter\/core|h3|srvx)$/,
+  "adapter-lambda": /^(@cell-counter\/core|aws-lambda)$/,
+  "storage-file": /^@cell-counter\/core$/,
+  "storage-redis": /^(@cell-counter\/core|ioredis)$/,
+  "metrics-prometheus": /^(@cell-counter\/core|prom-client)$/,
+  "metrics-powertools": /^(@cell-counter\/core|@aws-lambda-powertools\/metrics)$/,
+  testkit: /^@cell-counter\/(core|core\/memory-storage|metrics-prometheus|storage-file)$/,
+  server: /^(@cell-counter\/(?!testkit)[a-z0-9-]+(\/[a-z-]+)?|h3)$/,
+};
+
 describe("architecture", () => {
-  it("the core imports nothing but its own files", async () => {
+  it("every package is placed, and imports only what sits below it (adapters: the core's public entry and their host)", async () => {
+    const packages = (await readdir(join(root, "packages"))).sort();
+    assert.deepEqual(packages, Object.keys(ALLOWED).sort(), "every package has its place here");
+    for (const name of packages) {
+      for (const file of await sources(join(root, "packages", name, "src"))) {
+        for (const specifier of await imports(file)) {
+          if (specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("node:")) continue;
+          assert.match(specifier, ALLOWED[name] as RegExp, `${relative(root, file)} imports ${specifier}`);
+        }
+      }
+    }
+  });
+
+  it("the core imports nothing but its own files, not even node's modules", async () => {
     for (const file of await sources(join(root, "packages/core/src"))) {
       for (const specifier of await imports(file)) {
         assert.ok(specifier.startsWith("./") || specifier.startsWith("../"), `${relative(root, file)}: ${specifier}`);
@@ -31,16 +59,43 @@ describe("architecture", () => {
     }
   });
 
-  it("adapters import only the core's public entry, never its files or subpaths", async () => {
-    for (const adapter of ["adapter-node", "adapter-h3"]) {
-      for (const file of await sources(join(root, "packages", adapter, "src"))) {
-        for (const specifier of await imports(file)) {
-          assert.ok(
-            !specifier.includes("/core/") && !/^@cell-counter\/core\//.test(specifier),
-            `${file}: ${specifier}`,
-          );
-        }
-      }
+  it("each default value and each variable's validation stands in exactly one source file", async () => {
+    const files = (
+      await Promise.all(
+        (await readdir(join(root, "packages"))).map((name) => sources(join(root, "packages", name, "src"))),
+      )
+    ).flat();
+    const texts = await Promise.all(
+      files.map(async (file) => [relative(root, file), await readFile(file, "utf8")] as const),
+    );
+    const { DEFAULTS, LAMBDA_DEFAULTS } = await import("@cell-counter/server");
+    const { REDIS_STORAGE_DEFAULTS } = await import("@cell-counter/storage-redis");
+    const literals = [
+      ...Object.values({ ...DEFAULTS, ...LAMBDA_DEFAULTS }).map((value) => JSON.stringify(value)),
+      JSON.stringify(REDIS_STORAGE_DEFAULTS.keyPrefix),
+    ];
+    for (const literal of new Set(literals)) {
+      // The literal as a value of its own, not inside a longer string (`realm="cell-counter"`).
+      const pattern = new RegExp(`(?<![\\w=])${literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+      const holders = texts.filter(([, text]) => pattern.test(text)).map(([file]) => file);
+      if (literal === '"file"' || literal === '"redis"') continue; // also the names of storages, not only defaults
+      assert.equal(holders.length, 1, `${literal} in ${holders.join(", ")}`);
+    }
+    for (const name of [
+      "PORT",
+      "HOST",
+      "ENVIRONMENT",
+      "STORAGE",
+      "REDIS_URL",
+      "REDIS_TIMEOUT_MS",
+      "REDIS_KEY_PREFIX",
+      "RESTORE_ON_START",
+      "API_TOKEN",
+    ]) {
+      const readers = texts
+        .filter(([, text]) => new RegExp(`["']${name}["']|env\\.${name}\\b`).test(text))
+        .map(([file]) => file);
+      assert.deepEqual(readers, ["packages/server/src/config.ts"], name);
     }
   });
 
