@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { DEFAULTS } from "@cell-counter/server";
+import { DEFAULTS, LAMBDA_DEFAULTS } from "@cell-counter/server";
+import { REDIS_STORAGE_DEFAULTS } from "@cell-counter/storage-redis";
 
 const root = new URL("..", import.meta.url).pathname;
 const readme = await readFile(join(root, "README.md"), "utf8");
@@ -44,10 +45,18 @@ describe("README", () => {
 
   it("the configuration table gives the defaults the code has", () => {
     const table = section("Configuration");
-    for (const [name, value] of Object.entries(DEFAULTS)) {
+    const redis = {
+      REDIS_KEY_PREFIX: REDIS_STORAGE_DEFAULTS.keyPrefix,
+      REDIS_TIMEOUT_MS: String(REDIS_STORAGE_DEFAULTS.timeoutMs),
+    };
+    for (const [name, value] of Object.entries({ ...DEFAULTS, ...redis })) {
       assert.match(table, new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${value.replace(/[.]/g, "\\.")}\`\\s*\\|`), name);
     }
     assert.match(table, /\|\s*`API_TOKEN`\s*\|\s*—\s*\|/);
+    const lambda = section("AWS Lambda");
+    assert.match(lambda, new RegExp(`\`STORAGE\` defaults to \`${LAMBDA_DEFAULTS.STORAGE}\``));
+    assert.match(lambda, new RegExp(`both default \`${LAMBDA_DEFAULTS.POWERTOOLS_METRICS_NAMESPACE}\``));
+    assert.equal(LAMBDA_DEFAULTS.POWERTOOLS_SERVICE_NAME, LAMBDA_DEFAULTS.POWERTOOLS_METRICS_NAMESPACE);
   });
 
   it("the quick start gives the two commands, and .ci/run runs the same test command", async () => {
