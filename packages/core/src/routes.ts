@@ -46,6 +46,11 @@ export const ROUTES: readonly Route[] = [
 
 const ROUTE_BY_PATH = new Map<string, Route>(ROUTES.map((route) => [route.path, route]));
 
+/** The route each operation is answered on. */
+export const ROUTE_OF_OPERATION = Object.fromEntries(
+  ROUTES.flatMap((route) => (route.operation ? [[route.operation, route]] : [])),
+) as Record<Operation, Route>;
+
 /** The route of a path (without its query), or `undefined`. */
 export function findRoute(path: string): Route | undefined {
   return ROUTE_BY_PATH.get(path);

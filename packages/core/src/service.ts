@@ -7,7 +7,7 @@ import type { Metrics, Operation } from "./ports/metrics.js";
 import type { CounterStorage, MaybePromise } from "./ports/storage.js";
 import { bodyExceeds, type CoreRequest, type RequestHead, readHeader } from "./request.js";
 import { type CoreResponse, errorResponse } from "./response.js";
-import { findRoute, methodLabel, pathOf, ROUTES, type Route } from "./routes.js";
+import { findRoute, methodLabel, pathOf, ROUTE_OF_OPERATION, ROUTES, type Route } from "./routes.js";
 
 /** The largest request body accepted, in bytes (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -147,7 +147,7 @@ export function createService(options: ServiceOptions): Service {
       return answer;
     },
     async perform(operation) {
-      const route = OPERATION_ROUTES[operation];
+      const route = ROUTE_OF_OPERATION[operation];
       try {
         const value = await storage[operation]();
         recorded.succeeded(operation, value);
@@ -162,10 +162,6 @@ export function createService(options: ServiceOptions): Service {
     },
   };
 }
-
-const OPERATION_ROUTES = Object.fromEntries(
-  ROUTES.flatMap((route) => (route.operation ? [[route.operation, route]] : [])),
-) as Record<Operation, Route>;
 
 // Answers that never change are made once, and frozen: every request shares them.
 const frozen = (response: CoreResponse): CoreResponse => {

@@ -1,5 +1,5 @@
 import { MetricUnit, Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
-import { type Endpoint, type Metrics, type Operation, ROUTES } from "@cell-counter/core";
+import { type Endpoint, type Metrics, ROUTE_OF_OPERATION } from "@cell-counter/core";
 
 export interface PowertoolsMetricsOptions {
   /** CloudWatch namespace of every metric. */
@@ -21,11 +21,6 @@ export interface PowertoolsMetricsPort extends Metrics {
 }
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
-
-/** The route each operation is answered on, from the core's table. */
-const ENDPOINT_OF = Object.fromEntries(
-  ROUTES.flatMap((route) => (route.operation ? [[route.operation, route.path]] : [])),
-) as Record<Operation, Endpoint>;
 
 /** Values of one metric name that one EMF document may hold. */
 const MAX_VALUES = 100;
@@ -73,12 +68,12 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
     },
     // An operation's outcome is known before its request is counted: it goes with the route's endpoint.
     succeeded(operation, value) {
-      const stats = entry(ENDPOINT_OF[operation]);
+      const stats = entry(ROUTE_OF_OPERATION[operation].path);
       stats.operations.push([`${operation}_operations_total`, MetricUnit.Count, 1]);
       stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, Number(value)]);
     },
     failed(operation) {
-      entry(ENDPOINT_OF[operation]).operations.push([`${operation}_failures_total`, MetricUnit.Count, 1]);
+      entry(ROUTE_OF_OPERATION[operation].path).operations.push([`${operation}_failures_total`, MetricUnit.Count, 1]);
     },
     async flush() {
       try {
