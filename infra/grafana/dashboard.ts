@@ -1,6 +1,21 @@
-// The "cell-counter" Grafana dashboard, as code. `pnpm dashboard` writes
+// The "cell-counter" Grafana dashboard, as code, with Grafana's foundation SDK. `pnpm dashboard` writes
 // infra/grafana/dashboards/cell-counter.json; a test checks the committed file is current.
 import { writeFileSync } from "node:fs";
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import {
+  type Dashboard,
+  DashboardBuilder,
+  DashboardCursorSync,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import * as gauge from "@grafana/grafana-foundation-sdk/gauge";
+import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
+import * as statPanel from "@grafana/grafana-foundation-sdk/stat";
+import * as table from "@grafana/grafana-foundation-sdk/table";
+import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 
 export const DATASOURCE = { type: "prometheus", uid: "cell-counter-prometheus" } as const;
 const ENV = 'environment=~"$environment"';
@@ -18,20 +33,6 @@ interface PanelSpec {
   unit?: string;
   w: number;
   h: number;
-}
-
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  description?: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  datasource?: typeof DATASOURCE;
-  targets?: Record<string, unknown>[];
-  fieldConfig?: Record<string, unknown>;
-  options?: Record<string, unknown>;
-  collapsed?: boolean;
-  panels?: Panel[];
 }
 
 const stat = (title: string, description: string, expr: string, unit = "none"): PanelSpec => ({
@@ -229,80 +230,72 @@ export const ROWS: [string, PanelSpec[]][] = [
   ],
 ];
 
-function panel(spec: PanelSpec, id: number, x: number, y: number): Panel {
-  return {
-    id,
-    type: spec.type,
-    title: spec.title,
-    description: spec.description,
-    gridPos: { x, y, w: spec.w, h: spec.h },
-    datasource: DATASOURCE,
-    targets: spec.targets.map((target, index) => ({
-      datasource: DATASOURCE,
-      refId: String.fromCharCode(65 + index),
-      expr: target.expr,
-      ...(target.legend && { legendFormat: target.legend }),
-      ...(spec.type === "table" && { format: "table", instant: true }),
-    })),
-    fieldConfig: { defaults: { unit: spec.unit ?? "none" }, overrides: [] },
-    options: spec.type === "timeseries" ? { legend: { displayMode: "list", placement: "bottom" } } : {},
-  };
+const PANEL_BUILDERS = {
+  stat: () => new statPanel.PanelBuilder(),
+  gauge: () => new gauge.PanelBuilder(),
+  timeseries: () =>
+    new timeseries.PanelBuilder().legend(
+      new common.VizLegendOptionsBuilder()
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
+        .showLegend(true),
+    ),
+  table: () => new table.PanelBuilder(),
+};
+
+function panel(spec: PanelSpec, id: number) {
+  const builder = PANEL_BUILDERS[spec.type]()
+    .id(id)
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(DATASOURCE)
+    .unit(spec.unit ?? "none")
+    .span(spec.w)
+    .height(spec.h);
+  spec.targets.forEach((target, index) => {
+    const query = new prometheus.DataqueryBuilder()
+      .datasource(DATASOURCE)
+      .refId(String.fromCharCode(65 + index))
+      .expr(target.expr);
+    if (target.legend) query.legendFormat(target.legend);
+    if (spec.type === "table") query.format(prometheus.PromQueryFormat.Table).instant();
+    builder.withTarget(query);
+  });
+  return builder;
 }
 
-export function dashboard() {
-  const panels: Panel[] = [];
+/** The dashboard, built with Grafana's foundation SDK (typed against Grafana's schema), which lays the panels out. */
+export function dashboard(): Dashboard {
+  const builder = new DashboardBuilder("cell-counter")
+    .uid("cell-counter")
+    .id(null)
+    .description("Counter, checkpoints and restores, HTTP traffic, failures and process health of cell-counter.")
+    .tags(["cell-counter"])
+    .readonly()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .version(1)
+    .refresh("10s")
+    .time({ from: "now-1h", to: "now" })
+    .timezone("browser")
+    .withVariable(
+      new QueryVariableBuilder("environment")
+        .label("Environment")
+        .datasource(DATASOURCE)
+        .query({ query: "label_values(cell_counter, environment)", refId: "environment" })
+        .definition("label_values(cell_counter, environment)")
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .includeAll(true)
+        .multi(true)
+        .allValue(".*")
+        .current({ text: "All", value: "$__all" })
+        .sort(VariableSort.AlphabeticalAsc),
+    );
   let id = 1;
-  let y = 0;
   for (const [title, specs] of ROWS) {
-    panels.push({ id: id++, type: "row", title, gridPos: { x: 0, y: y++, w: 24, h: 1 }, collapsed: false, panels: [] });
-    let x = 0;
-    let rowHeight = 0;
-    for (const spec of specs) {
-      if (x + spec.w > 24) {
-        x = 0;
-        y += rowHeight;
-        rowHeight = 0;
-      }
-      panels.push(panel(spec, id++, x, y));
-      x += spec.w;
-      rowHeight = Math.max(rowHeight, spec.h);
-    }
-    y += rowHeight;
+    builder.withRow(new RowBuilder(title).id(id++));
+    for (const spec of specs) builder.withPanel(panel(spec, id++));
   }
-  return {
-    id: null,
-    uid: "cell-counter",
-    title: "cell-counter",
-    description: "Counter, checkpoints and restores, HTTP traffic, failures and process health of cell-counter.",
-    tags: ["cell-counter"],
-    editable: false,
-    graphTooltip: 1,
-    schemaVersion: 41,
-    version: 1,
-    refresh: "10s",
-    time: { from: "now-1h", to: "now" },
-    timezone: "browser",
-    templating: {
-      list: [
-        {
-          name: "environment",
-          label: "Environment",
-          type: "query",
-          datasource: DATASOURCE,
-          query: { query: "label_values(cell_counter, environment)", refId: "environment" },
-          definition: "label_values(cell_counter, environment)",
-          refresh: 2,
-          includeAll: true,
-          multi: true,
-          allValue: ".*",
-          current: { text: "All", value: "$__all" },
-          sort: 1,
-        },
-      ],
-    },
-    annotations: { list: [] },
-    panels,
-  };
+  return builder.build();
 }
 
 export const DASHBOARD_PATH = new URL("dashboards/cell-counter.json", import.meta.url).pathname;
