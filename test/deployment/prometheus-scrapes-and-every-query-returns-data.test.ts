@@ -141,6 +141,11 @@ describe("end to end with a real Prometheus (bounded: about 30 s of scraping, 90
       ["1"],
       "the app's target is up",
     );
+    // Prometheus asks for OpenMetrics first, and the app serves it: metadata is then kept under the
+    // counter's family name, without `_total` (the text format 0.0.4 would give `…_total`).
+    const metadata = (await (await fetch(`${api}/metadata`)).json()) as { data: Record<string, unknown> };
+    assert.ok("checkpoint_operations" in metadata.data, Object.keys(metadata.data).join(", "));
+    assert.ok(!("checkpoint_operations_total" in metadata.data), "scraped as OpenMetrics");
     app.child.kill("SIGTERM");
     assert.deepEqual(await app.exit, { code: 0, signal: null });
   });
