@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -60,7 +60,11 @@ describe("storage faults (real file systems; each answered, counted, nothing los
     await mkdir(directory);
     await chown(directory, NOBODY, NOBODY);
     const path = join(directory, "checkpoint.json");
-    const server = await startCommand([BUNDLE], { HOST: "127.0.0.1", PORT: "0", CHECKPOINT_PATH: path }, root, {
+    // The bundle is copied where that user can read it, wherever the checkout lives (a mode-700 folder, say).
+    const bundle = join(root, "cell-counter.mjs");
+    await copyFile(BUNDLE, bundle);
+    await chmod(bundle, 0o644);
+    const server = await startCommand([bundle], { HOST: "127.0.0.1", PORT: "0", CHECKPOINT_PATH: path }, root, {
       uid: NOBODY,
       gid: NOBODY,
     });

@@ -189,6 +189,61 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       await assert.rejects(fetch(`${server.url}/`), "no longer accepting");
     });
 
+    it("on SIGTERM cuts a client that never finishes its body, and exits 0 within the grace period plus a margin", async () => {
+      const server = await start({ STORAGE: "memory" });
+      const { hostname, port } = new URL(server.url);
+      const stalled = connect(Number(port), hostname);
+      await new Promise((resolve) => stalled.once("connect", resolve));
+      stalled.on("error", () => {});
+      stalled.write("POST /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stopping = Date.now();
+      server.child.kill("SIGTERM");
+      assert.deepEqual(await server.exit, { code: 0, signal: null });
+      const seconds = (Date.now() - stopping) / 1000;
+      assert.ok(seconds >= 7 && seconds < 9, `exited after ${seconds.toFixed(1)} s (grace period 8 s)`);
+      assert.ok(!server.output.some((line) => line.includes("did not close in time")), "cut at the grace period");
+      stalled.destroy();
+    });
+
+    it("never prints a password of REDIS_URL or the API token, at start, on failures or at shutdown", async () => {
+      for (const url of ["redis://:s3cret-pw@127.0.0.1:1", "redis://admin:s3cret-pw@127.0.0.1:1/0"]) {
+        const server = await start({
+          STORAGE: "redis",
+          REDIS_URL: url,
+          REDIS_TIMEOUT_MS: "50",
+          API_TOKEN: "t0p-s3cret-token",
+        });
+        const answers = [
+          await (await fetch(`${server.url}/`)).text(),
+          await (await fetch(`${server.url}/readyz`)).text(),
+          await (
+            await fetch(`${server.url}/checkpoint`, {
+              method: "POST",
+              headers: { authorization: "Bearer t0p-s3cret-token" },
+            })
+          ).text(),
+          await (await fetch(`${server.url}/restore`, { method: "POST" })).text(),
+        ];
+        server.child.kill("SIGTERM");
+        await server.exit;
+        const everything = [...server.output, ...answers].join("\n");
+        assert.ok(
+          server.output.some((line) => line.includes("127.0.0.1:1")),
+          "the failures are logged, with where",
+        );
+        assert.doesNotMatch(everything, /s3cret-pw|t0p-s3cret-token/);
+      }
+      const refused = runCommand(
+        [bin],
+        { STORAGE: "redis", REDIS_URL: "redis://:s3cret-pw@host with space" },
+        await scratch(),
+      );
+      assert.equal((await refused.exit).code, 1);
+      assert.match(refused.output.join("\n"), /REDIS_URL=.*is not valid/);
+      assert.doesNotMatch(refused.output.join("\n"), /s3cret-pw/);
+    });
+
     it("processes requests pipelined on one connection in the order they arrived (RFC 9112 §9.3.2)", async () => {
       const server = await start();
       for (let i = 0; i < 3; i++) await fetch(`${server.url}/`);

@@ -146,6 +146,26 @@ describe("file storage and special files", () => {
 });
 
 describe("file storage group commit", () => {
+  it("concurrent checkpoints between increments: the file holds the value of the checkpoint answered last", async () => {
+    const path = join(await scratch(), "checkpoint.json");
+    const storage = createFileStorage({ path });
+    const answered: bigint[] = [];
+    const checkpoints: Promise<void>[] = [];
+    for (let i = 0; i < 200; i++) {
+      storage.increment();
+      if (i % 3 === 0) checkpoints.push(storage.checkpoint().then((value) => void answered.push(value)));
+      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(checkpoints);
+    assert.equal(answered.length, checkpoints.length);
+    assert.equal(BigInt(JSON.parse(await readFile(path, "utf8")).counter), answered.at(-1));
+    assert.deepEqual(
+      [...answered].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      answered,
+      "answered in order",
+    );
+  });
+
   it("checkpoints asked for before a write starts share it; it saves the value of the moment it starts", async () => {
     const path = join(await scratch(), "checkpoint.json");
     const storage = createFileStorage({ path });
