@@ -44,8 +44,8 @@ const MUTANTS = [
     "packages/core/src/service.ts",
     [
       [
-        "    return finish(request.method, route, started, answer);\n  }",
-        '    return route?.path === "/metrics" ? answer : finish(request.method, route, started, answer);\n  }',
+        "(response) => finish(request.method, route, started, response),",
+        '(response) => (route?.path === "/metrics" ? response : finish(request.method, route, started, response)),',
       ],
     ],
     ["adapter-node"],

@@ -34,7 +34,7 @@ const ALLOWED: Record<string, RegExp> = {
   "metrics-prometheus": /^(@cell-counter\/core|prom-client)$/,
   "metrics-powertools": /^(@cell-counter\/core|@aws-lambda-powertools\/metrics)$/,
   testkit: /^@cell-counter\/(core|core\/memory-storage|metrics-prometheus|storage-file)$/,
-  server: /^(@cell-counter\/(?!testkit)[a-z0-9-]+(\/[a-z-]+)?|h3)$/,
+  server: /^(@cell-counter\/(?!testkit)[a-z0-9-]+(\/[a-z-]+)?|h3|pino)$/,
 };
 
 describe("architecture", () => {
@@ -78,7 +78,8 @@ describe("architecture", () => {
       // The literal as a value of its own, not inside a longer string (`realm="cell-counter"`).
       const pattern = new RegExp(`(?<![\\w=])${literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
       const holders = texts.filter(([, text]) => pattern.test(text)).map(([file]) => file);
-      if (literal === '"file"' || literal === '"redis"') continue; // also the names of storages, not only defaults
+      // Also names, not only defaults: of storages and log levels among accepted values, of the command.
+      if (['"file"', '"redis"', '"info"', '"cell-counter"'].includes(literal)) continue;
       assert.equal(holders.length, 1, `${literal} in ${holders.join(", ")}`);
     }
     for (const name of [
@@ -93,7 +94,9 @@ describe("architecture", () => {
       "API_TOKEN",
     ]) {
       const readers = texts
-        .filter(([, text]) => new RegExp(`["']${name}["']|env\\.${name}\\b`).test(text))
+        .filter(([, text]) =>
+          new RegExp(`\\b(?:value|given)\\(["']${name}["']\\)|env\\.${name}\\b|env\\[["']${name}["']\\]`).test(text),
+        )
         .map(([file]) => file);
       assert.deepEqual(readers, ["packages/server/src/config.ts"], name);
     }

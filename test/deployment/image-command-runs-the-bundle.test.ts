@@ -33,7 +33,7 @@ describe("the image's command, run here: the bundle, its CMD and its environment
 
     const first = await startCommand(args, imageEnv, app);
     assert.match(
-      first.output[0] as string,
+      JSON.parse(first.output[0] as string).msg,
       new RegExp(
         `^cell-counter listening on http://0\\.0\\.0\\.0:${port} \\(adapter node, storage file, environment dev\\)$`,
       ),

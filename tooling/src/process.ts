@@ -11,6 +11,8 @@ export interface Command {
   child: ChildProcess;
   /** Lines printed so far, standard output and error together. */
   output: string[];
+  /** The lines of standard error alone. */
+  errors: string[];
   exit: Promise<Exit>;
 }
 
@@ -48,9 +50,22 @@ export function runCommand(
   });
   children.add(child);
   const output: string[] = [];
+  const errors: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
-    stream.on("data", (text: string) => output.push(...text.split("\n").filter(Boolean)));
+    let partial = ""; // a line split between two chunks
+    stream.on("data", (text: string) => {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      const complete = lines.filter(Boolean);
+      output.push(...complete);
+      if (stream === child.stderr) errors.push(...complete);
+    });
+    stream.on("end", () => {
+      if (!partial) return;
+      output.push(partial);
+      if (stream === child.stderr) errors.push(partial);
+    });
   }
   const exit = new Promise<Exit>((resolve) =>
     child.on("exit", (code, signal) => {
@@ -58,7 +73,7 @@ export function runCommand(
       resolve({ code, signal });
     }),
   );
-  return { child, output, exit };
+  return { child, output, errors, exit };
 }
 
 /** Runs a cell-counter command and waits for its listening line. */
@@ -73,7 +88,7 @@ export async function startCommand(
   for (;;) {
     const line = started.output.find((text) => text.includes("listening on"));
     if (line) {
-      const url = (/http:\/\/\S+/.exec(line) as RegExpExecArray)[0].replace("//0.0.0.0:", "//127.0.0.1:");
+      const url = (/http:\/\/[^\s"]+/.exec(line) as RegExpExecArray)[0].replace("//0.0.0.0:", "//127.0.0.1:");
       return { ...started, url };
     }
     if (Date.now() > deadline || started.child.exitCode !== null) {

@@ -34,12 +34,16 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
     it("starts with one log line naming URL, adapter, storage and environment, and serves curl's requests", async () => {
       const server = await start({ ENVIRONMENT: "staging" });
       assert.equal(server.output.length, 1, server.output.join("\n"));
+      const line = JSON.parse(server.output[0] as string);
+      assert.equal(line.level, "info");
       assert.match(
-        server.output[0] as string,
+        line.msg,
         new RegExp(
           `^cell-counter listening on http://127\\.0\\.0\\.1:\\d+ \\(adapter ${adapter}, storage file, environment staging\\)$`,
         ),
       );
+      assert.deepEqual([line.adapter, line.storage, line.environment], [adapter, "file", "staging"]);
+      assert.ok(!Number.isNaN(Date.parse(line.time)), "an ISO time");
       assert.equal(await (await fetch(`${server.url}/`)).text(), '{"counter":1}');
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /^cell_counter\{environment="staging"\} 1$/m);
@@ -83,7 +87,7 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       await writeFile(path, '{"counter": ');
       const server = await start({ RESTORE_ON_START: "true", CHECKPOINT_PATH: path }, cwd);
       assert.ok(
-        server.output.some((line) => /warning: checkpoint not restored/.test(line)),
+        server.output.some((line) => /"level":"warn".*checkpoint not restored/.test(line)),
         server.output.join("\n"),
       );
       assert.equal(await (await fetch(`${server.url}/`)).text(), '{"counter":1}');
@@ -95,7 +99,7 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       await writeFile(join(cwd, "blocked"), "a file, not a directory");
       const path = join(cwd, "blocked", "checkpoint.json");
       const server = await start({ CHECKPOINT_PATH: path }, cwd);
-      const warning = server.output.find((line) => line.includes("warning"));
+      const warning = server.output.find((line) => line.includes('"level":"warn"'));
       assert.ok(warning?.includes(path), server.output.join("\n"));
       assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
@@ -244,6 +248,69 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       assert.doesNotMatch(refused.output.join("\n"), /s3cret-pw/);
     });
 
+    it("a command line: --help and --version print and exit 0 without listening; flags win over the environment; an unknown flag exits 2 with the usage", async () => {
+      const cwd = await scratch();
+      const help = runCommand([bin, "--help"], { PORT: "1" }, cwd);
+      assert.equal((await help.exit).code, 0);
+      const usage = help.output.join("\n");
+      assert.match(usage, /^Usage: cell-counter/);
+      for (const variable of [
+        "PORT",
+        "HOST",
+        "ENVIRONMENT",
+        "STORAGE",
+        "CHECKPOINT_PATH",
+        "REDIS_URL",
+        "REDIS_KEY_PREFIX",
+        "REDIS_TIMEOUT_MS",
+        "RESTORE_ON_START",
+        "API_TOKEN",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+      ]) {
+        assert.match(usage, new RegExp(`^  ${variable} `, "m"), variable);
+      }
+      assert.match(usage, /REDIS_KEY_PREFIX\s+cell-counter:/);
+      const version = runCommand([bin, "--version"], {}, cwd);
+      assert.equal((await version.exit).code, 0);
+      assert.match(version.output.join("\n"), /^cell-counter(-h3)? \d+\.\d+\.\d+$/);
+      const bogus = runCommand([bin, "--port", "1", "--bogus"], {}, cwd);
+      assert.equal((await bogus.exit).code, 2);
+      assert.match(bogus.output.join("\n"), /Unknown option '--bogus'[\s\S]*Usage: cell-counter/);
+      const flagged = await startCommand(
+        [bin, "--port", "0", "--environment", "from-flag", "--storage", "memory"],
+        { ...LOOPBACK, PORT: "1", ENVIRONMENT: "from-env" },
+        cwd,
+      );
+      const line = JSON.parse(flagged.output[0] as string);
+      assert.deepEqual([line.environment, line.storage], ["from-flag", "memory"]);
+      flagged.child.kill("SIGTERM");
+      await flagged.exit;
+    });
+
+    it("logs one JSON line on stderr, with code and path, for a checkpoint failing again and again", async () => {
+      const cwd = await scratch();
+      const blocker = join(cwd, "blocker");
+      await writeFile(blocker, "a regular file where a directory should be");
+      const server = await start({ CHECKPOINT_PATH: join(blocker, "checkpoint.json") }, cwd);
+      const before = server.output.length;
+      for (let i = 0; i < 20; i++)
+        assert.equal((await fetch(`${server.url}/checkpoint`, { method: "POST" })).status, 503);
+      const failures = server.output.slice(before).filter((line) => line.includes("STORAGE_UNAVAILABLE"));
+      assert.equal(failures.length, 1, server.output.join("\n"));
+      const line = JSON.parse(failures[0] as string);
+      assert.deepEqual(
+        [line.level, line.code, line.path],
+        ["warn", "STORAGE_UNAVAILABLE", join(blocker, "checkpoint.json")],
+      );
+      assert.ok(
+        server.errors.some((text) => text.includes("STORAGE_UNAVAILABLE")),
+        "on stderr",
+      );
+      server.child.kill("SIGTERM");
+      await server.exit;
+    });
+
     it("processes requests pipelined on one connection in the order they arrived (RFC 9112 §9.3.2)", async () => {
       const server = await start();
       for (let i = 0; i < 3; i++) await fetch(`${server.url}/`);
@@ -332,7 +399,7 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       execFileSync("mkfifo", [path]);
       const server = await start({ CHECKPOINT_PATH: path, RESTORE_ON_START: "true" }, cwd);
       assert.ok(
-        server.output.some((line) => /warning: checkpoint not restored.*a FIFO/.test(line)),
+        server.output.some((line) => /"level":"warn".*checkpoint not restored.*a FIFO/.test(line)),
         server.output.join("\n"),
       );
       assert.equal((await fetch(`${server.url}/restore`, { method: "POST" })).status, 500);

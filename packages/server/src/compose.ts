@@ -31,17 +31,17 @@ export async function createServiceFromConfig(config: Config, metrics: Metrics, 
     storage: await createStorage(config),
     metrics,
     apiToken: config.apiToken,
-    onError: (error) => log.error("unexpected error", { error }),
+    onError: (error) => log.error("unexpected error", { err: error }),
     onFailure: onceAMinute((error: CounterError) =>
-      log.warn("operation failed", { code: error.code, error: error.message, where: where(config) }),
+      log.warn(`operation failed: ${error.message}`, { code: error.code, ...where(config) }),
     ),
   });
 }
 
-/** Where the storage keeps its data, for logs; never a password. */
-export function where(config: Config): string {
-  if (config.redis) return redactUrl(config.redis.url);
-  return config.storage === "file" ? config.checkpointPath : config.storage;
+/** Where the storage keeps its data, as log fields; never a password. */
+export function where(config: Config): { path: string } | { url: string } | Record<string, never> {
+  if (config.redis) return { url: redactUrl(config.redis.url) };
+  return config.storage === "file" ? { path: config.checkpointPath } : {};
 }
 
 /**
@@ -52,19 +52,20 @@ export async function prepare(service: Service, config: Config, log: Log): Promi
   try {
     await service.storage.ready();
   } catch (error) {
-    log.warn(`storage not ready: ${describe(error)} /readyz answers 503 until it is.`, { where: where(config) });
+    log.warn(`storage not ready: ${describe(error)} /readyz answers 503 until it is.`, where(config));
   }
   if (!config.restoreOnStart) return;
   try {
     const value = await service.perform("restore");
-    log.info(`restored the checkpoint: counter = ${value}`, { where: where(config) });
+    log.info(`restored the checkpoint: counter = ${value}`, where(config));
   } catch (error) {
     if (isCounterError(error) && error.code === "CHECKPOINT_NOT_FOUND") {
-      log.info("no checkpoint to restore; starting from 0", { where: where(config) });
+      log.info("no checkpoint to restore; starting from 0", where(config));
     } else {
-      log.warn(`checkpoint not restored: ${describe(error)} Starting from 0; the checkpoint is left as it is.`, {
-        where: where(config),
-      });
+      log.warn(
+        `checkpoint not restored: ${describe(error)} Starting from 0; the checkpoint is left as it is.`,
+        where(config),
+      );
     }
   }
 }

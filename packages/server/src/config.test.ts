@@ -13,6 +13,7 @@ describe("configuration", () => {
       restoreOnStart: false,
       apiToken: undefined,
       redis: undefined,
+      log: { level: "info", format: undefined },
       powertools: undefined,
     });
   });
@@ -37,6 +38,7 @@ describe("configuration", () => {
         restoreOnStart: true,
         apiToken: "t0ken",
         redis: undefined,
+        log: { level: "info", format: undefined },
         powertools: undefined,
       },
     );
@@ -123,6 +125,8 @@ describe("configuration", () => {
     ["RESTORE_ON_START", "maybe", /RESTORE_ON_START accepts "true" or "false"/],
     ["HOST", "local host", /HOST accepts/],
     ["ENVIRONMENT", "a\nb", /ENVIRONMENT accepts one line/],
+    ["LOG_LEVEL", "loud", /LOG_LEVEL accepts trace, debug, info, warn, error, fatal, silent/],
+    ["LOG_FORMAT", "xml", /LOG_FORMAT accepts "json" or "pretty"/],
   ] as const) {
     it(`refuses ${name}=${JSON.stringify(value)} with one line naming the variable`, () => {
       assert.throws(

@@ -1,3 +1,5 @@
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogOptions } from "./log.js";
+
 /**
  * The configuration of every entry — the `cell-counter` and `cell-counter-h3` commands and the
  * Lambda function — read and validated here and nowhere else (see the README's configuration table).
@@ -12,6 +14,7 @@ export interface Config {
   apiToken: string | undefined;
   /** With `storage: "redis"`; unset options take the storage's own defaults. */
   redis: { url: string; keyPrefix: string | undefined; timeoutMs: number | undefined } | undefined;
+  log: LogOptions;
   /** In the Lambda function: the CloudWatch namespace and `service` dimension of its metrics. */
   powertools: { namespace: string; serviceName: string } | undefined;
 }
@@ -29,6 +32,7 @@ export const DEFAULTS = {
   CHECKPOINT_PATH: "./data/checkpoint.json",
   STORAGE: "file",
   RESTORE_ON_START: "false",
+  LOG_LEVEL: "info",
 } as const;
 
 /** What the Lambda function uses instead: execution environments share nothing but a remote store. */
@@ -72,6 +76,12 @@ export function readConfig(env: Env, target: Target = "command"): Config {
   const host = value("HOST");
   if (/\s/.test(host)) throw invalid("HOST", host, "an address or host name to listen on");
   const environment = oneLine("ENVIRONMENT", value("ENVIRONMENT"));
+  const level = value("LOG_LEVEL");
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw invalid("LOG_LEVEL", level, LOG_LEVELS.join(", "));
+  const format = given("LOG_FORMAT");
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw invalid("LOG_FORMAT", format, '"json" or "pretty"');
+  }
 
   let redis: Config["redis"];
   if (storage === "redis") {
@@ -100,6 +110,7 @@ export function readConfig(env: Env, target: Target = "command"): Config {
     restoreOnStart: BOOLEANS[restore] === true,
     apiToken: given("API_TOKEN"),
     redis,
+    log: { level: level as LogLevel, format: format as LogFormat | undefined },
     powertools:
       target === "lambda"
         ? {

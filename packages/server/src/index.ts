@@ -1,3 +1,4 @@
+export { type Invocation, readCommandLine } from "./cli.js";
 export { createServiceFromConfig, createStorage, prepare, where } from "./compose.js";
 export {
   type Config,
@@ -10,6 +11,6 @@ export {
   type StorageKind,
   type Target,
 } from "./config.js";
-export { createConsoleLog, type Fields, type Log } from "./log.js";
+export { createLog, type Fields, LOG_FORMATS, LOG_LEVELS, type Log, type LogOptions } from "./log.js";
 export { closeOnSignals, createTimedServer, listen, SERVER_TIMEOUTS, SHUTDOWN_GRACE_MS } from "./serve.js";
 export { type StartOptions, start } from "./start.js";

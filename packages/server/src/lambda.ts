@@ -5,9 +5,8 @@ import { createLambdaHandler } from "@cell-counter/adapter-lambda";
 import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
 import { createServiceFromConfig } from "./compose.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
-import { createConsoleLog } from "./log.js";
+import { createLog } from "./log.js";
 
-const log = createConsoleLog();
 let config: Config;
 try {
   config = readConfig(process.env, "lambda");
@@ -20,6 +19,7 @@ try {
   throw error;
 }
 const { namespace, serviceName } = config.powertools as NonNullable<Config["powertools"]>;
+const log = createLog(config.log);
 
 export const handler = createLambdaHandler(
   await createServiceFromConfig(

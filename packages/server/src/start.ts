@@ -1,33 +1,47 @@
 import type { RequestListener } from "node:http";
 import { type Service, VERSION } from "@cell-counter/core";
 import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
-import { createServiceFromConfig, prepare } from "./compose.js";
+import { readCommandLine } from "./cli.js";
+import { createServiceFromConfig, prepare, where } from "./compose.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
-import { createConsoleLog } from "./log.js";
+import { createLog } from "./log.js";
 import { closeOnSignals, createTimedServer, listen } from "./serve.js";
 
 export interface StartOptions {
+  /** The command's name, for `--help` and `--version`. */
+  command: string;
   /** Name of the adapter, for the log line and the build-info metric. */
   adapter: string;
   /** Turns the service into the adapter's `node:http` request listener. */
   toListener(service: Service): RequestListener;
+  args?: string[];
   env?: Record<string, string | undefined>;
 }
 
 /**
- * A command: reads the environment, builds the service, listens, logs one line and shuts down
- * gracefully. A bad variable stops the start with one line and exit code 1.
+ * A command: reads the command line and the environment, builds the service, listens, logs one
+ * line and shuts down gracefully. A bad variable stops the start with one line and exit code 1; a
+ * bad flag with the usage and exit code 2.
  */
 export async function start(options: StartOptions): Promise<void> {
-  const log = createConsoleLog();
+  const invocation = await readCommandLine(
+    options.command,
+    options.args ?? process.argv.slice(2),
+    options.env ?? process.env,
+  );
+  if ("print" in invocation) {
+    process[invocation.to].write(invocation.print);
+    process.exit(invocation.exitCode);
+  }
   let config: Config;
   try {
-    config = readConfig(options.env ?? process.env);
+    config = readConfig(invocation.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`cell-counter: ${error.message}`);
     process.exit(1);
   }
+  const log = createLog(config.log);
   const metrics = createPrometheusMetrics({
     environment: config.environment,
     adapter: options.adapter,
@@ -39,11 +53,14 @@ export async function start(options: StartOptions): Promise<void> {
   try {
     const address = await listen(server, config.port, config.host);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    console.log(
-      `cell-counter listening on http://${host}:${address.port} (adapter ${options.adapter}, storage ${config.storage}, environment ${config.environment})`,
+    const url = `http://${host}:${address.port}`;
+    const { adapter } = options;
+    log.info(
+      `cell-counter listening on ${url} (adapter ${adapter}, storage ${config.storage}, environment ${config.environment})`,
+      { url, adapter, storage: config.storage, environment: config.environment, version: VERSION },
     );
   } catch (error) {
-    console.error(`cell-counter: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    log.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, where(config));
     process.exit(1);
   }
   closeOnSignals(server, service, log);

@@ -2,4 +2,4 @@
 import { createNodeListener } from "@cell-counter/adapter-node";
 import { start } from "../start.js";
 
-await start({ adapter: "node", toListener: createNodeListener });
+await start({ command: "cell-counter", adapter: "node", toListener: createNodeListener });
