@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { packWorkspace, tarballsFor } from "@cell-counter/tooling";
 import { publint } from "publint";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -17,28 +18,17 @@ const PUBLISHED: Record<string, string[] | undefined> = {
   "adapter-lambda": ["@cell-counter/adapter-lambda", "@cell-counter/core"],
   "storage-file": ["@cell-counter/core", "@cell-counter/storage-file"],
   "storage-redis": undefined,
-  "metrics-prometheus": undefined,
+  "metrics-prometheus": undefined, // with prom-client, its peer
   "metrics-powertools": undefined,
   testkit: undefined,
   server: undefined,
 };
 
 let scratch: string;
-const tarballs = new Map<string, string>();
+let tarballs = new Map<string, string>();
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), "cell-counter-pack-"));
-  for (const name of Object.keys(PUBLISHED)) {
-    // pnpm, not npm, packs: it writes the workspace: ranges as versions.
-    const output = execFileSync(
-      process.env.npm_execpath ? process.execPath : "pnpm",
-      [...(process.env.npm_execpath ? [process.env.npm_execpath] : []), "pack", "--pack-destination", scratch],
-      {
-        cwd: join(root, "packages", name),
-        encoding: "utf8",
-      },
-    );
-    tarballs.set(name, output.trim().split("\n").at(-1) as string);
-  }
+  tarballs = packWorkspace(scratch);
 });
 after(() => rm(scratch, { recursive: true, force: true }));
 
@@ -48,9 +38,7 @@ async function install(name: string): Promise<{ folder: string; installed: strin
   await mkdir(folder);
   await writeFile(join(folder, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
   const manifest = JSON.parse(await readFile(join(root, "packages", name, "package.json"), "utf8"));
-  const workspace = Object.keys(manifest.dependencies ?? {})
-    .filter((dependency) => dependency.startsWith("@cell-counter/"))
-    .map((dependency) => tarballs.get(dependency.slice("@cell-counter/".length)) as string);
+  const workspace = tarballsFor(manifest.dependencies ?? {}, tarballs);
   // A workspace package needed further down comes from its tarball too.
   const all = new Set([tarballs.get(name) as string, ...workspace]);
   for (const tarball of [...all]) {

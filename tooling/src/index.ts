@@ -1,4 +1,5 @@
 export { invokeAsFetch, requestToEvent } from "./lambda.js";
+export { packWorkspace, tarballsFor } from "./pack.js";
 export {
   type Answer,
   type Command,

@@ -163,6 +163,18 @@ describe("service", () => {
     assert.equal((await service.handle({ ...request("POST", "/checkpoint"), body: chunks(64) })).status, 200);
   });
 
+  it("serves under a basePath, and nothing outside it", async () => {
+    const service = createService({ storage: createMemoryStorage(), basePath: "/counter/" });
+    assert.equal((await service.handle(request("GET", "/counter"))).body, '{"counter":1}');
+    assert.equal((await service.handle(request("GET", "/counter/?x=1"))).body, '{"counter":2}');
+    assert.equal((await service.handle(request("POST", "/counter/checkpoint"))).status, 200);
+    assert.equal((await service.fetch(new Request("http://h/counter/restore", { method: "POST" }))).status, 200);
+    for (const path of ["/", "/checkpoint", "/counterx", "/counter/nope", "/other/counter/"]) {
+      assert.equal((await service.handle(request("GET", path))).status, 404, path);
+    }
+    assert.throws(() => createService({ storage: createMemoryStorage(), basePath: "counter" }), /must start with/);
+  });
+
   it("is a web-standard fetch handler too", async () => {
     const service = createService({ storage: createMemoryStorage() });
     const response = await service.fetch(new Request("http://localhost/"));

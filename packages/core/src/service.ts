@@ -18,6 +18,11 @@ export interface ServiceOptions {
   metrics?: Metrics;
   /** When set, `POST /checkpoint` and `POST /restore` need `Authorization: Bearer <apiToken>`. */
   apiToken?: string | undefined;
+  /**
+   * Serves the API under this path (`/counter`: `GET /counter/`, `POST /counter/checkpoint`…); any
+   * other path is 404. For hosts that do not strip a mount path themselves (`node:http`, a fetch host).
+   */
+  basePath?: string;
   /** Called with every unexpected error, which the client sees only as `INTERNAL`. The core logs nothing itself. */
   onError?: (error: unknown) => void;
   /** Called with every failure of the storage an operator should see (`STORAGE_*`, `COUNTER_*`, `CHECKPOINT_CORRUPT`). */
@@ -59,6 +64,7 @@ const OPERATOR_CODES = new Set<ErrorCode>([
 /** Binds the API to a storage and a metrics implementation. */
 export function createService(options: ServiceOptions): Service {
   const { storage, apiToken } = options;
+  const routeOf = routeFinder(options.basePath);
   const metrics = options.metrics ?? createNoopMetrics();
   const onError = options.onError ?? (() => {});
   const onFailure = options.onFailure ?? (() => {});
@@ -100,7 +106,7 @@ export function createService(options: ServiceOptions): Service {
   /** Answers synchronously when the storage does (memory, file): no promise on the hot path. */
   function handle(request: CoreRequest): MaybePromise<CoreResponse> {
     const started = performance.now();
-    const route = findRoute(pathOf(request.url));
+    const route = routeOf(request.url);
     let answer: MaybePromise<CoreResponse>;
     try {
       answer =
@@ -137,7 +143,7 @@ export function createService(options: ServiceOptions): Service {
     },
     precheck(request) {
       const started = performance.now();
-      const route = findRoute(pathOf(request.url));
+      const route = routeOf(request.url);
       const answer = early(route, request);
       return answer && finish(request.method, route, started, answer);
     },
@@ -160,6 +166,18 @@ export function createService(options: ServiceOptions): Service {
     close: async () => {
       await storage.close?.();
     },
+  };
+}
+
+/** The route of a request target, below `basePath` when there is one. */
+function routeFinder(basePath: string | undefined): (url: string) => Route | undefined {
+  const base = basePath?.replace(/\/+$/, "");
+  if (!base) return (url) => findRoute(pathOf(url));
+  if (!base.startsWith("/")) throw new TypeError(`basePath must start with "/": ${JSON.stringify(basePath)}`);
+  return (url) => {
+    const path = pathOf(url);
+    if (path === base) return findRoute("/");
+    return path.startsWith(`${base}/`) ? findRoute(path.slice(base.length)) : undefined;
   };
 }
 
