@@ -67,27 +67,36 @@ async function install(name: string): Promise<{ folder: string; installed: strin
 
 describe("packages, packed and installed with npm into an empty folder", () => {
   for (const [name, expected] of Object.entries(PUBLISHED)) {
-    it(`@cell-counter/${name}: ${expected ? `installs ${expected.join(", ")} and nothing else; ` : ""}imports from plain Node; passes publint`, async () => {
+    it(`@cell-counter/${name}: ${expected ? `installs ${expected.join(", ")} and nothing else; ` : ""}imports and requires from plain Node; passes publint and attw (esm-only)`, async () => {
       const { folder, installed } = await install(name);
       if (expected) assert.deepEqual(installed, expected);
-      const manifest = JSON.parse(
-        await readFile(join(folder, "node_modules/@cell-counter", name, "package.json"), "utf8"),
-      );
-      assert.doesNotMatch(JSON.stringify(manifest), /workspace:/, "no workspace: range is published");
+      const installedAt = join(folder, "node_modules/@cell-counter", name);
+      const manifest = JSON.parse(await readFile(join(installedAt, "package.json"), "utf8"));
+      const published = JSON.stringify(manifest);
+      assert.doesNotMatch(published, /workspace:/, "no workspace: range is published");
+      assert.doesNotMatch(published, /@cell-counter\/source|"scripts"/, "no development-only field is published");
+      assert.equal(manifest.publishConfig?.access, "public");
+      assert.match(manifest.engines.node, /^>=20\.19/);
+      assert.match(await readFile(join(installedAt, "LICENSE"), "utf8"), /^MIT License/);
+      assert.match(await readFile(join(installedAt, "CHANGELOG.md"), "utf8"), /^# @cell-counter\//);
       for (const subpath of Object.keys(manifest.exports).filter((key) => key !== "./package.json")) {
         const specifier = `@cell-counter/${name}${subpath.slice(1)}`;
-        execFileSync(
-          process.execPath,
-          ["--input-type=module", "-e", `await import(${JSON.stringify(specifier)}); process.exit(0);`],
-          {
+        const env = { PATH: process.env.PATH, STORAGE: "redis", REDIS_URL: "redis://127.0.0.1:1" };
+        const script = `await import(${JSON.stringify(specifier)}); process.exit(0);`;
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: folder, env, stdio: "pipe" });
+        // require() of an ES module, as Node allows from 20.19; the Lambda function waits at its top level: import only.
+        if (specifier !== "@cell-counter/server/lambda") {
+          execFileSync(process.execPath, ["-e", `require(${JSON.stringify(specifier)})`], {
             cwd: folder,
-            env: { PATH: process.env.PATH, STORAGE: "redis", REDIS_URL: "redis://127.0.0.1:1" },
             stdio: "pipe",
-          },
-        );
+          });
+        }
       }
       const { messages } = await publint({ pkgDir: join(root, "packages", name), level: "warning", strict: true });
       assert.deepEqual(messages, []);
+      // ESM only, said and checked: the esm-only profile of "Are the types wrong?".
+      const attw = join(root, "node_modules/.bin/attw");
+      execFileSync(attw, [tarballs.get(name) as string, "--profile", "esm-only"], { stdio: "pipe" });
     });
   }
 
