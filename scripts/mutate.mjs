@@ -1,7 +1,7 @@
 // `pnpm mutate`: plants each known bug (a small change to one file) in a scratch copy of the
 // repository, builds, runs the tests that guard that promise, and reports killed or survived.
 // Not part of `pnpm test` (about a minute per mutant). `pnpm mutate <name…>` runs some of them.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,7 +111,7 @@ const MUTANTS = [
   [
     "RESTORE_ON_START ignored",
     "packages/server/src/compose.ts",
-    [["if (!config.restoreOnStart) return;", "return;"]],
+    [["if (!config.restoreOnStart) return;", "if (config.restoreOnStart !== undefined) return;"]],
     ["server/src/bin/cell-counter.test"],
   ],
   [
@@ -194,7 +194,8 @@ try {
     writeFileSync(path, mutated);
     const started = Date.now();
     try {
-      execFileSync(pnpm[0], [...pnpm[1], "build"], { cwd: scratch, stdio: "ignore" });
+      const build = spawnSync(pnpm[0], [...pnpm[1], "build"], { cwd: scratch, stdio: "ignore" });
+      if (build.status !== 0) throw new Error(`${name}: the mutant does not build; make it compile`);
       const run = spawnSync(process.execPath, ["scripts/run-tests.mjs", ...filters], {
         cwd: scratch,
         encoding: "utf8",
