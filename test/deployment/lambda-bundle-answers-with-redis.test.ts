@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { type RedisServer, requestToEvent, startRedisServer } from "@cell-counter/tooling";
+import { type RedisServer, startRedisServer } from "@cell-counter/tooling";
 import { BUNDLE, root, run } from "../support.js";
 
 const LAMBDA_BUNDLE = join(root, "dist/lambda/index.mjs");
@@ -16,20 +16,20 @@ describe("bundles", () => {
     assert.doesNotMatch(text, /aws-lambda-powertools|CloudWatchMetrics|ColdStart/);
   });
 
-  it("the Lambda bundle is one file that answers an HTTP API event with a real Redis and writes EMF", async () => {
+  it("the Lambda bundle is one file that answers the sample event of every HTTP source with a real Redis, in each source's shape, and writes EMF", async () => {
     const size = statSync(LAMBDA_BUNDLE).size;
     console.log(`Lambda bundle: ${(size / 1024).toFixed(0)} KiB`);
     redis = await startRedisServer();
+    const fixture = (name: string) =>
+      JSON.parse(readFileSync(join(root, "test/fixtures/lambda", `${name}.json`), "utf8"));
+    const SOURCES = ["rest-api", "http-api", "http-api-stage", "function-url", "alb", "alb-multi-value", "sqs"];
     // As the Lambda runtime does: the bundle imported in a process of its own, the handler invoked.
-    const events = [
-      await requestToEvent("/"),
-      await requestToEvent("/"),
-      await requestToEvent("/checkpoint", { method: "POST" }),
-    ];
     const script = `
       const { handler } = await import(${JSON.stringify(LAMBDA_BUNDLE)});
       const answers = [];
-      for (const event of ${JSON.stringify(events)}) answers.push(await handler(event));
+      for (const event of ${JSON.stringify(SOURCES.map(fixture))}) {
+        answers.push(await handler(event).catch((error) => ({ rejected: error.name + ": " + error.message })));
+      }
       process.stderr.write("\\nanswers: " + JSON.stringify(answers) + "\\n");
       process.exit(0);`;
     const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], {
@@ -41,18 +41,36 @@ describe("bundles", () => {
       },
     });
     const answered = stderr.split("\n").find((line) => line.startsWith("answers: ")) ?? "";
-    const answers = JSON.parse(answered.slice("answers: ".length)) as { statusCode: number; body: string }[];
-    const lines = stdout.split("\n").filter(Boolean);
+    const answers = JSON.parse(answered.slice("answers: ".length));
+    const [rest, http, staged, functionUrl, single, multi, sqs] = answers;
     assert.deepEqual(
-      answers.map((answer) => [answer.statusCode, answer.body]),
-      [
-        [200, '{"counter":1}'],
-        [200, '{"counter":2}'],
-        [200, '{"counter":2,"status":"checkpoint saved"}'],
-      ],
+      [rest.statusCode, rest.body, rest.headers["content-type"]],
+      [200, '{"counter":1}', "application/json"],
     );
-    const documents = lines.map((line) => JSON.parse(line));
-    assert.ok(documents.length >= 4, `${documents.length} EMF documents`);
+    assert.deepEqual([http.statusCode, http.body], [200, '{"counter":2}']);
+    assert.deepEqual(
+      [staged.statusCode, staged.body],
+      [200, '{"counter":2,"status":"checkpoint saved"}'],
+      "POST /prod/checkpoint on the stage prod",
+    );
+    assert.deepEqual([functionUrl.statusCode, functionUrl.body], [200, '{"counter":3}']);
+    assert.deepEqual([single.statusCode, single.statusDescription, single.body], [200, "200 OK", '{"counter":4}']);
+    assert.equal(single.headers["content-type"], "application/json");
+    assert.deepEqual(
+      [multi.statusCode, multi.statusDescription, multi.body],
+      [200, "200 OK", '{"counter":2,"status":"restored"}'],
+    );
+    assert.deepEqual([multi.headers, multi.multiValueHeaders["content-type"]], [undefined, ["application/json"]]);
+    assert.match(sqs.rejected, /^NotAnHttpEventError: .*it received an event of aws:sqs with 1 record/);
+    const logged = stderr.split("\n").filter((line) => line.includes("NOT_AN_HTTP_EVENT"));
+    assert.equal(logged.length, 1, "logged once");
+    assert.equal(JSON.parse(logged[0] as string).level, "error");
+    const documents = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((document) => "_aws" in document);
+    assert.ok(documents.length >= 6, `${documents.length} EMF documents`);
     assert.ok(
       documents.some((document) => document.ColdStart === 1),
       "the cold start is recorded",

@@ -1,4 +1,4 @@
-export { invokeAsFetch, requestToEvent } from "./lambda.js";
+export { invokeAsFetch, LAMBDA_SOURCES, type LambdaSource, requestToEvent } from "./lambda.js";
 export { packWorkspace, tarballsFor } from "./pack.js";
 export {
   type Answer,

@@ -4,13 +4,15 @@ import { createService } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
 import { runHttpConformance } from "@cell-counter/testkit";
-import { invokeAsFetch, requestToEvent } from "@cell-counter/tooling";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { createLambdaHandler } from "./index.js";
+import { invokeAsFetch, LAMBDA_SOURCES, requestToEvent } from "@cell-counter/tooling";
+import type { ALBResult } from "aws-lambda";
+import { createLambdaHandler, type LambdaEvent } from "./index.js";
 
-runHttpConformance("lambda", async (service) =>
-  invokeAsFetch(createLambdaHandler(service, { allowLocalStorage: true })),
-);
+for (const source of LAMBDA_SOURCES) {
+  runHttpConformance(`lambda (${source})`, async (service) =>
+    invokeAsFetch(createLambdaHandler(service, { allowLocalStorage: true }), source),
+  );
+}
 
 describe("Lambda adapter", () => {
   it("refuses a file or memory storage outside tests", () => {
@@ -20,13 +22,48 @@ describe("Lambda adapter", () => {
     );
   });
 
-  it("answers a malformed event with a clear 400", async () => {
+  it("answers an event of an HTTP source that lacks a method or a path with a clear 400", async () => {
     const handler = createLambdaHandler(createService({ storage: createMemoryStorage() }), { allowLocalStorage: true });
-    for (const event of [{}, { rawPath: "/" }, { requestContext: { http: { method: "GET" } } }, null]) {
-      const result = await handler(event as unknown as APIGatewayProxyEventV2);
-      assert.equal(result.statusCode, 400);
+    for (const event of [
+      { version: "2.0", requestContext: { http: { method: "GET" } } },
+      { version: "2.0", rawPath: "/", requestContext: {} },
+      { httpMethod: "GET", requestContext: { stage: "prod" } },
+      { httpMethod: "GET", path: "relative", requestContext: { elb: {} } },
+    ]) {
+      const result = await handler(event as unknown as LambdaEvent);
+      assert.equal(result.statusCode, 400, JSON.stringify(event));
       assert.equal(JSON.parse(result.body as string).code, "BAD_REQUEST");
     }
+  });
+
+  it("fails the invocation on an event no HTTP source sends, naming what it received", async () => {
+    const handler = createLambdaHandler(createService({ storage: createMemoryStorage() }), { allowLocalStorage: true });
+    const sqs = {
+      Records: [
+        { messageId: "1", eventSource: "aws:sqs", body: "hello" },
+        { messageId: "2", eventSource: "aws:sqs", body: "x" },
+      ],
+    };
+    await assert.rejects(handler(sqs as unknown as LambdaEvent), {
+      name: "NotAnHttpEventError",
+      message: /it received an event of aws:sqs with 2 records/,
+    });
+    const scheduled = { source: "aws.events", "detail-type": "Scheduled Event", detail: {} };
+    await assert.rejects(
+      handler(scheduled as unknown as LambdaEvent),
+      /an EventBridge event from aws.events \(Scheduled Event\)/,
+    );
+    await assert.rejects(handler(null as unknown as LambdaEvent), /it received null/);
+    await assert.rejects(handler({} as unknown as LambdaEvent), /it received an empty object/);
+  });
+
+  it("removes a named stage from the HTTP API path, and answers an ALB with multi-value headers in kind", async () => {
+    const handler = createLambdaHandler(createService({ storage: createMemoryStorage() }), { allowLocalStorage: true });
+    const staged = await handler(await requestToEvent("/checkpoint", { method: "POST" }, "http-api-stage"));
+    assert.equal(staged.body, '{"counter":0,"status":"checkpoint saved"}');
+    const multi = (await handler(await requestToEvent("/", {}, "alb-multi-value"))) as ALBResult;
+    assert.deepEqual([multi.statusCode, multi.statusDescription, multi.headers], [200, "200 OK", undefined]);
+    assert.deepEqual(multi.multiValueHeaders?.["content-type"], ["application/json"]);
   });
 
   it("compares a non-ASCII token as UTF-8 bytes, as the node and h3 adapters do", async () => {
@@ -58,7 +95,7 @@ describe("Lambda adapter", () => {
     const handler = createLambdaHandler(service, { allowLocalStorage: true });
     await handler(await requestToEvent("/"));
     await handler(await requestToEvent("/restore", { method: "POST" }));
-    await handler({} as APIGatewayProxyEventV2);
+    await handler(await requestToEvent("/nope", {}, "alb"));
     assert.equal(flushes, 3);
   });
 });

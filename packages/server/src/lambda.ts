@@ -1,7 +1,7 @@
 // The Lambda function: `handler`, bundled with everything it needs into dist/lambda/index.mjs by
 // `pnpm build` (scripts/bundle.mjs). Configured by the same variables as the commands, read by
 // the one configuration module; an invalid value fails the init with its one-line message.
-import { createLambdaHandler } from "@cell-counter/adapter-lambda";
+import { createLambdaHandler, type LambdaHandler, NotAnHttpEventError } from "@cell-counter/adapter-lambda";
 import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
 import { createServiceFromConfig } from "./compose.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
@@ -21,10 +21,20 @@ try {
 const { namespace, serviceName } = config.powertools as NonNullable<Config["powertools"]>;
 const log = createLog(config.log);
 
-export const handler = createLambdaHandler(
+const answer = createLambdaHandler(
   await createServiceFromConfig(
     config,
     createPowertoolsMetrics({ namespace, serviceName, environment: config.environment }),
     log,
   ),
 );
+
+/** The function: an event that no HTTP source sends is logged, and fails the invocation so that its source retries or dead-letters it. */
+export const handler: LambdaHandler = async (event) => {
+  try {
+    return await answer(event);
+  } catch (error) {
+    if (error instanceof NotAnHttpEventError) log.error(error.message, { code: "NOT_AN_HTTP_EVENT" });
+    throw error;
+  }
+};
