@@ -31,6 +31,7 @@ const ALLOWED: Record<string, RegExp> = {
   "adapter-lambda": /^(@cell-counter\/core|aws-lambda)$/,
   "storage-file": /^@cell-counter\/core$/,
   "storage-redis": /^(@cell-counter\/core|ioredis)$/,
+  "storage-dynamodb": /^(@cell-counter\/core|@aws-sdk\/client-dynamodb)$/,
   "metrics-prometheus": /^(@cell-counter\/core|prom-client)$/,
   "metrics-powertools": /^(@cell-counter\/core|@aws-lambda-powertools\/metrics)$/,
   testkit: /^@cell-counter\/(core|core\/memory-storage|metrics-prometheus|storage-file)$/,

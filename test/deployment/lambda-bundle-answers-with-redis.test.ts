@@ -86,7 +86,7 @@ describe("bundles", () => {
       ["REDIS_TIMEOUT_MS", "abc", "a number of milliseconds from 10 to 999999"],
       ["REDIS_TIMEOUT_MS", "0", "a number of milliseconds from 10 to 999999"],
       ["ENVIRONMENT", "a\nb", "one line of at most 128 characters"],
-      ["STORAGE", "file", '"redis" in the Lambda function'],
+      ["STORAGE", "file", '"redis" or "dynamodb" in the Lambda function'],
     ] as const) {
       const line = `cell-counter: ${name}=${JSON.stringify(value)} is not valid: ${name} accepts ${accepts}.`;
       await assert.rejects(

@@ -11,8 +11,12 @@ import { createFileStorage } from "@cell-counter/storage-file";
 import { type Config, redactUrl } from "./config.js";
 import type { Log } from "./log.js";
 
-/** The configured storage. The Redis client is loaded only when `STORAGE=redis`. */
+/** The configured storage. The Redis client and the AWS SDK are loaded only when they are asked for. */
 export async function createStorage(config: Config): Promise<CounterStorage> {
+  if (config.dynamodb) {
+    const { createDynamoDbStorage } = await import("@cell-counter/storage-dynamodb");
+    return createDynamoDbStorage({ table: config.dynamodb.table });
+  }
   if (config.redis) {
     const { createRedisStorage } = await import("@cell-counter/storage-redis");
     const { url, keyPrefix, timeoutMs } = config.redis;
@@ -39,8 +43,9 @@ export async function createServiceFromConfig(config: Config, metrics: Metrics, 
 }
 
 /** Where the storage keeps its data, as log fields; never a password. */
-export function where(config: Config): { path: string } | { url: string } | Record<string, never> {
+export function where(config: Config): { path: string } | { url: string } | { table: string } | Record<string, never> {
   if (config.redis) return { url: redactUrl(config.redis.url) };
+  if (config.dynamodb) return { table: config.dynamodb.table };
   return config.storage === "file" ? { path: config.checkpointPath } : {};
 }
 

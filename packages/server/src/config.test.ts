@@ -13,6 +13,7 @@ describe("configuration", () => {
       restoreOnStart: false,
       apiToken: undefined,
       redis: undefined,
+      dynamodb: undefined,
       log: { level: "info", format: undefined },
       powertools: undefined,
     });
@@ -38,6 +39,7 @@ describe("configuration", () => {
         restoreOnStart: true,
         apiToken: "t0ken",
         redis: undefined,
+        dynamodb: undefined,
         log: { level: "info", format: undefined },
         powertools: undefined,
       },
@@ -93,6 +95,15 @@ describe("configuration", () => {
     }
   });
 
+  it("needs DYNAMODB_TABLE with STORAGE=dynamodb; the AWS SDK reads its own variables", () => {
+    assert.deepEqual(readConfig({ STORAGE: "dynamodb", DYNAMODB_TABLE: "cells" }).dynamodb, { table: "cells" });
+    assert.throws(
+      () => readConfig({ STORAGE: "dynamodb" }),
+      /^ConfigError: DYNAMODB_TABLE="" is not valid: DYNAMODB_TABLE accepts a table name/,
+    );
+    assert.equal(readConfig({ STORAGE: "dynamodb", DYNAMODB_TABLE: "cells" }, "lambda").storage, "dynamodb");
+  });
+
   it("never repeats a password of REDIS_URL in its message", () => {
     assert.throws(
       () => readConfig({ STORAGE: "redis", REDIS_URL: "redis://:s3cret@cache bad" }),
@@ -107,7 +118,7 @@ describe("configuration", () => {
     for (const storage of ["file", "memory"]) {
       assert.throws(
         () => readConfig({ STORAGE: storage, REDIS_URL: "redis://cache" }, "lambda"),
-        /STORAGE accepts "redis" in the Lambda function/,
+        /STORAGE accepts "redis" or "dynamodb" in the Lambda function/,
       );
     }
     assert.throws(
@@ -121,7 +132,7 @@ describe("configuration", () => {
     ["PORT", "65536", /PORT accepts/],
     ["PORT", "-1", /PORT accepts/],
     ["PORT", "80.5", /PORT accepts/],
-    ["STORAGE", "tape", /STORAGE accepts "file" or "memory" or "redis"/],
+    ["STORAGE", "tape", /STORAGE accepts "file" or "memory" or "redis" or "dynamodb"/],
     ["RESTORE_ON_START", "maybe", /RESTORE_ON_START accepts "true" or "false"/],
     ["HOST", "local host", /HOST accepts/],
     ["ENVIRONMENT", "a\nb", /ENVIRONMENT accepts one line/],

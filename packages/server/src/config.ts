@@ -15,11 +15,13 @@ export interface Config {
   /** With `storage: "redis"`; unset options take the storage's own defaults. */
   redis: { url: string; keyPrefix: string | undefined; timeoutMs: number | undefined } | undefined;
   log: LogOptions;
+  /** With `storage: "dynamodb"`; region, credentials and endpoint come from the AWS SDK's own variables. */
+  dynamodb: { table: string } | undefined;
   /** In the Lambda function: the CloudWatch namespace and `service` dimension of its metrics. */
   powertools: { namespace: string; serviceName: string } | undefined;
 }
 
-export const STORAGE_KINDS = ["file", "memory", "redis"] as const;
+export const STORAGE_KINDS = ["file", "memory", "redis", "dynamodb"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /** Where the configuration is read: a command on a host, or the Lambda function. */
@@ -42,7 +44,7 @@ export const LAMBDA_DEFAULTS = {
   POWERTOOLS_SERVICE_NAME: "cell-counter",
 } as const;
 
-const LAMBDA_STORAGE_KINDS: readonly StorageKind[] = ["redis"];
+const LAMBDA_STORAGE_KINDS: readonly StorageKind[] = ["redis", "dynamodb"];
 
 /** A variable with a value it does not accept; `message` is the one line printed at start. */
 export class ConfigError extends Error {
@@ -101,6 +103,15 @@ export function readConfig(env: Env, target: Target = "command"): Config {
     };
   }
 
+  let dynamodb: Config["dynamodb"];
+  if (storage === "dynamodb") {
+    const table = env.DYNAMODB_TABLE ?? "";
+    if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
+      throw invalid("DYNAMODB_TABLE", table, "a table name (3 to 255 letters, digits, _ . -) when STORAGE=dynamodb");
+    }
+    dynamodb = { table };
+  }
+
   return {
     port: Number(port),
     host,
@@ -110,6 +121,7 @@ export function readConfig(env: Env, target: Target = "command"): Config {
     restoreOnStart: BOOLEANS[restore] === true,
     apiToken: given("API_TOKEN"),
     redis,
+    dynamodb,
     log: { level: level as LogLevel, format: format as LogFormat | undefined },
     powertools:
       target === "lambda"
