@@ -36,8 +36,28 @@ describe("Powertools metrics (EMF)", () => {
     metrics.request("/checkpoint", "POST", 200, 0.004);
     metrics.failed("restore", "CHECKPOINT_NOT_FOUND");
     metrics.request("/restore", "POST", 404, 0.001);
-    const documents = await emf(() => metrics.flush());
+    metrics.failed("restore", "UNAUTHORIZED");
+    metrics.failed("restore", "UNAUTHORIZED");
+    const all = await emf(() => metrics.flush());
+    const failures = all.filter((document) => "code" in document);
+    const documents = all.filter((document) => !("code" in document));
     assert.equal(documents.length, 3, "one document per endpoint");
+    assert.deepEqual(
+      failures.map((document) => [document.endpoint, document.code, document.restore_failures_total]),
+      [
+        ["/restore", "CHECKPOINT_NOT_FOUND", 1],
+        ["/restore", "UNAUTHORIZED", 2],
+      ],
+      "failures by code, a dimension of their own",
+    );
+    for (const document of failures) {
+      assert.deepEqual([...(document._aws.CloudWatchMetrics[0]?.Dimensions[0] ?? [])].sort(), [
+        "code",
+        "endpoint",
+        "environment",
+        "service",
+      ]);
+    }
     for (const document of documents) {
       const [directive] = document._aws.CloudWatchMetrics;
       assert.equal(directive?.Namespace, "cell-counter-test");
@@ -58,7 +78,6 @@ describe("Powertools metrics (EMF)", () => {
     });
     assert.equal(byEndpoint["/checkpoint"]?.checkpoint_operations_total, 1);
     assert.equal(byEndpoint["/checkpoint"]?.checkpoint_counter_value, 7);
-    assert.equal(byEndpoint["/restore"]?.restore_failures_total, 1);
     assert.equal(byEndpoint["/restore"]?.http_errors_total, 1);
     assert.deepEqual(await emf(() => metrics.flush()), [], "nothing twice");
   });

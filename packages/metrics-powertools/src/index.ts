@@ -31,6 +31,8 @@ interface Pending {
   latencies: number[];
   /** Counts and values of operations answered on this endpoint. */
   operations: [name: string, unit: Unit, value: number][];
+  /** Failed operations by error code: published with a `code` dimension. */
+  failures: Map<string, [name: string, count: number]>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
   const entry = (endpoint: Endpoint) => {
     let found = pending.get(endpoint);
     if (!found) {
-      found = { requests: 0, errors: 0, latencies: [], operations: [] };
+      found = { requests: 0, errors: 0, latencies: [], operations: [], failures: new Map() };
       pending.set(endpoint, found);
     }
     return found;
@@ -72,8 +74,12 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
       stats.operations.push([`${operation}_operations_total`, MetricUnit.Count, 1]);
       stats.operations.push([`${operation}_counter_value`, MetricUnit.Count, Number(value)]);
     },
-    failed(operation) {
-      entry(ROUTE_OF_OPERATION[operation].path).operations.push([`${operation}_failures_total`, MetricUnit.Count, 1]);
+    // The code is a dimension of its own document, so that refused tokens can be told from storage failures.
+    failed(operation, code) {
+      const { failures } = entry(ROUTE_OF_OPERATION[operation].path);
+      const counted = failures.get(code);
+      if (counted) counted[1]++;
+      else failures.set(code, [`${operation}_failures_total`, 1]);
     },
     async flush() {
       try {
@@ -93,6 +99,11 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
             }
             if (powertools.hasStoredMetrics()) powertools.publishStoredMetrics();
             else powertools.clearDimensions();
+          }
+          for (const [code, [name, count]] of stats.failures) {
+            powertools.addDimensions({ endpoint, code });
+            powertools.addMetric(name, MetricUnit.Count, count);
+            powertools.publishStoredMetrics();
           }
         }
       } finally {
