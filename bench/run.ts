@@ -8,11 +8,12 @@ import { Agent } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { call, killCommands, type Running, startCommand, startRedisServer } from "@cell-counter/tooling";
+import { call, killCommands, type Running, startCommand, startDynamoDb, startRedisServer } from "@cell-counter/tooling";
 import autocannon from "autocannon";
 import { chart } from "./chart.js";
 import { benchCheckpoints, type CheckpointFigures } from "./checkpoints.js";
 import { benchCore, type CoreFigures } from "./core.js";
+import { benchLambdaInit, type LambdaInitFigures } from "./lambda-init.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values: flags } = parseArgs({
@@ -211,6 +212,14 @@ const checkpoints: CheckpointFigures = await benchCheckpoints(join(scratch, "che
   return { url: server.url, stop: () => stop(server), load: (seconds: number) => load(server.url, seconds) };
 });
 const core: CoreFigures = await benchCore(QUICK);
+// 5. The Lambda function's cold init, on each shared storage.
+const dynamo = await startDynamoDb();
+await dynamo.createTable("bench");
+const lambdaInit: LambdaInitFigures[] = [
+  benchLambdaInit(root, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lambda:" }, "redis", QUICK ? 1 : 15),
+  benchLambdaInit(root, { ...dynamo.env, STORAGE: "dynamodb", DYNAMODB_TABLE: "bench" }, "dynamodb", QUICK ? 1 : 15),
+];
+await dynamo.stop();
 
 await redis.stop();
 killCommands();
@@ -260,6 +269,12 @@ const lines = [
   "| operation | ops/s |",
   "| --- | ---: |",
   ...core.map((row) => `| ${row.name} | ${Math.round(row.opsPerSecond)} |`),
+  "",
+  "## The Lambda function's cold init (a fresh process imports `dist/lambda/index.mjs`, then answers one event; medians)",
+  "",
+  "| storage | import of the bundle | first answer |",
+  "| --- | ---: | ---: |",
+  ...lambdaInit.map((row) => `| ${row.storage} | ${row.importMs.toFixed(1)} ms | ${row.firstAnswerMs.toFixed(1)} ms |`),
   "",
 ];
 const markdown = lines.join("\n");
