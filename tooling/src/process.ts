@@ -31,6 +31,8 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** A command that runs node in its place, such as `taskset -c 0`: the child's pid is node's. */
   prefix?: string[];
+  /** Another runtime in node's place: `["bun"]`, `["deno", "run", "-A"]`. */
+  runtime?: string[];
 }
 
 /** Runs `node <args>` with exactly this environment (and PATH). */
@@ -40,7 +42,10 @@ export function runCommand(
   cwd: string,
   options: CommandOptions = {},
 ): Command {
-  const [file, ...rest] = [...(options.prefix ?? []), process.execPath, ...args] as [string, ...string[]];
+  const [file, ...rest] = [...(options.prefix ?? []), ...(options.runtime ?? [process.execPath]), ...args] as [
+    string,
+    ...string[],
+  ];
   const child = spawn(file, rest, {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },

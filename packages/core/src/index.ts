@@ -8,7 +8,7 @@ export type { Endpoint, Exposition, Metrics, MetricsContext, Operation } from ".
 export type { CounterStorage, MaybePromise } from "./ports/storage.js";
 export { type CoreRequest, type HeaderSource, hasBody, type RequestBody, type RequestHead } from "./request.js";
 export { type CoreResponse, errorResponse } from "./response.js";
-export { findRoute, methodLabel, pathOf, ROUTE_OF_OPERATION, ROUTES, type Route } from "./routes.js";
+export { findRoute, methodLabel, normalizePath, pathOf, ROUTE_OF_OPERATION, ROUTES, type Route } from "./routes.js";
 export {
   createService,
   MAX_BODY_BYTES,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isAuthorized, toByteString } from "./auth.js";
-import { findRoute, methodLabel, pathOf, ROUTES } from "./routes.js";
+import { findRoute, methodLabel, normalizePath, pathOf, ROUTES } from "./routes.js";
 
 describe("routes", () => {
   it("are the table of the contract", () => {
@@ -35,6 +35,27 @@ describe("routes", () => {
     ["*", "*"],
   ]) {
     it(`pathOf(${JSON.stringify(url)}) is ${path}`, () => assert.equal(pathOf(url as string), path));
+  }
+
+  for (const [path, normal] of [
+    ["/", "/"],
+    ["/checkpoint", "/checkpoint"],
+    ["/./", "/"],
+    ["/%2e/", "/"],
+    ["/%2E/", "/"],
+    ["/x/../checkpoint", "/checkpoint"],
+    ["/checkpoint/..", "/"],
+    ["/a/%2e%2e/restore", "/restore"],
+    ["/..", "/"],
+    ["/x\\..\\checkpoint", "/checkpoint"],
+    ["//x/../checkpoint", "//checkpoint"],
+    ["/%63heckpoint", "/%63heckpoint"],
+    ["/metrics.json", "/metrics.json"],
+  ]) {
+    it(`normalizePath(${JSON.stringify(path)}) is ${normal}, as new URL() makes it`, () => {
+      assert.equal(normalizePath(path as string), normal);
+      assert.equal(new URL(`http://h${path}`).pathname, normal);
+    });
   }
 
   it("label standard methods as themselves and any other as other", () => {

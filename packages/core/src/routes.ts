@@ -63,6 +63,18 @@ export function methodLabel(method: string): string {
   return STANDARD_METHODS.has(method) ? method : "other";
 }
 
+/**
+ * A path with its dot segments resolved by the WHATWG URL rules, which Bun, workerd and
+ * `new Request()` apply before a handler sees the request and node does not: `/x/../checkpoint` is
+ * `/checkpoint`, `/./` and `/%2e/` are `/`, a backslash is a slash. Every host then routes alike.
+ */
+export function normalizePath(path: string): string {
+  if (!DOT_OR_BACKSLASH.test(path) || path.charCodeAt(0) !== 47 /* / */) return path;
+  return new URL(`http://host${path}`).pathname;
+}
+
+const DOT_OR_BACKSLASH = /\.|%2e|\\/i;
+
 /** The path of a request target: origin form (`/a?b`) or absolute form (`http://h/a?b`, `http://h?b`). */
 export function pathOf(url: string): string {
   let start = 0;

@@ -163,6 +163,71 @@ describe("service", () => {
     assert.equal((await service.handle({ ...request("POST", "/checkpoint"), body: chunks(64) })).status, 200);
   });
 
+  it("precheck: answers what the head decides (413, 404, 405, 401), counted; nothing when the body and the handler decide", async () => {
+    const { metrics, requests } = recordingMetrics();
+    const service = createService({ storage: createMemoryStorage(), metrics, apiToken: "t" });
+    const head = (method: string, url: string, headers: Record<string, string> = {}) =>
+      service.precheck({ method, url, headers })?.status;
+    assert.equal(head("POST", "/checkpoint", { "content-length": "65537", authorization: "Bearer t" }), 413);
+    assert.equal(head("POST", "/nope"), 404);
+    assert.equal(head("GET", "/checkpoint"), 405);
+    assert.equal(head("POST", "/checkpoint", { "content-length": "5" }), 401);
+    assert.equal(head("POST", "/checkpoint", { "content-length": "5", authorization: "Bearer t" }), undefined);
+    assert.equal(requests.length, 4, "each early answer is counted, the accepted head is not yet");
+  });
+
+  it("malformed: the parser's refusals as the contract's JSON errors, counted as unmatched", () => {
+    const { metrics, requests } = recordingMetrics();
+    const service = createService({ storage: createMemoryStorage(), metrics });
+    const bad = service.malformed("BAD_REQUEST", "The request is not valid HTTP/1.1.");
+    assert.deepEqual([bad.status, JSON.parse(bad.body).code], [400, "BAD_REQUEST"]);
+    const large = service.malformed("HEADERS_TOO_LARGE", "Too large.");
+    assert.deepEqual(
+      [large.status, JSON.parse(large.body)],
+      [431, { status: "headers too large", error: "Too large.", code: "HEADERS_TOO_LARGE" }],
+    );
+    assert.deepEqual(requests, [
+      ["unmatched", "other", 400],
+      ["unmatched", "other", 431],
+    ]);
+  });
+
+  it("perform: a restore outside HTTP, counted as a success or as a failure by code", async () => {
+    const { metrics, outcomes } = recordingMetrics();
+    const failures: string[] = [];
+    const service = createService({
+      storage: createMemoryStorage(),
+      metrics,
+      onFailure: (error) => failures.push(error.code),
+    });
+    await assert.rejects(
+      service.perform("restore"),
+      (error) => isCounterError(error) && error.code === "CHECKPOINT_NOT_FOUND",
+    );
+    service.handle(request("GET", "/"));
+    assert.equal(await service.perform("checkpoint"), 1n);
+    assert.equal(await service.perform("restore"), 1n);
+    assert.deepEqual(outcomes, [
+      ["restore", "CHECKPOINT_NOT_FOUND"],
+      ["checkpoint", 1n],
+      ["restore", 1n],
+    ]);
+    const corrupt = createService({
+      storage: failingStorage(new CounterError("COUNTER_CORRUPT", "not a number")),
+      onFailure: (error) => failures.push(error.code),
+    });
+    await assert.rejects(corrupt.perform("checkpoint"));
+    assert.deepEqual(failures, ["COUNTER_CORRUPT"], "storage failures reach onFailure; a missing checkpoint does not");
+  });
+
+  it("answers /readyz 503 with the storage's own code, whatever the code's usual status", async () => {
+    const service = createService({
+      storage: failingStorage(new CounterError("COUNTER_CORRUPT", "the key holds text")),
+    });
+    const answer = await service.handle(request("GET", "/readyz"));
+    assert.deepEqual([answer.status, JSON.parse(answer.body).code], [503, "COUNTER_CORRUPT"]);
+  });
+
   it("serves under a basePath, and nothing outside it", async () => {
     const service = createService({ storage: createMemoryStorage(), basePath: "/counter/" });
     assert.equal((await service.handle(request("GET", "/counter"))).body, '{"counter":1}');

@@ -7,7 +7,7 @@ import type { Metrics, Operation } from "./ports/metrics.js";
 import type { CounterStorage, MaybePromise } from "./ports/storage.js";
 import { bodyExceeds, type CoreRequest, type RequestHead, readHeader } from "./request.js";
 import { type CoreResponse, errorResponse } from "./response.js";
-import { findRoute, methodLabel, pathOf, ROUTE_OF_OPERATION, ROUTES, type Route } from "./routes.js";
+import { findRoute, methodLabel, normalizePath, pathOf, ROUTE_OF_OPERATION, ROUTES, type Route } from "./routes.js";
 
 /** The largest request body accepted, in bytes (64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -172,10 +172,10 @@ export function createService(options: ServiceOptions): Service {
 /** The route of a request target, below `basePath` when there is one. */
 function routeFinder(basePath: string | undefined): (url: string) => Route | undefined {
   const base = basePath?.replace(/\/+$/, "");
-  if (!base) return (url) => findRoute(pathOf(url));
+  if (!base) return (url) => findRoute(normalizePath(pathOf(url)));
   if (!base.startsWith("/")) throw new TypeError(`basePath must start with "/": ${JSON.stringify(basePath)}`);
   return (url) => {
-    const path = pathOf(url);
+    const path = normalizePath(pathOf(url));
     if (path === base) return findRoute("/");
     return path.startsWith(`${base}/`) ? findRoute(path.slice(base.length)) : undefined;
   };

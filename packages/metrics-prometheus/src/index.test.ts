@@ -131,4 +131,20 @@ describe("Prometheus metrics", () => {
       parseExposition((await metrics.expose()).body).some((sample) => sample.name === "process_cpu_user_seconds_total"),
     );
   });
+
+  it("on a runtime without Node's process APIs, leaves the process families out and says why, instead of failing", async () => {
+    const cpuUsage = process.cpuUsage;
+    (process as { cpuUsage?: unknown }).cpuUsage = undefined;
+    let metrics: ReturnType<typeof createPrometheusMetrics>;
+    try {
+      metrics = createPrometheusMetrics(options);
+    } finally {
+      process.cpuUsage = cpuUsage;
+    }
+    assert.match(metrics.processMetricsSkipped ?? "", /process\.cpuUsage/);
+    const samples = parseExposition((await metrics.expose()).body);
+    assert.ok(samples.some((sample) => sample.name === "cell_counter"));
+    assert.ok(!samples.some((sample) => /^(process|nodejs)_/.test(sample.name)));
+    assert.equal(createPrometheusMetrics(options).processMetricsSkipped, undefined);
+  });
 });

@@ -49,6 +49,8 @@ export interface PrometheusMetricsOptions {
 
 export interface PrometheusMetrics extends Metrics {
   readonly registry: Registry;
+  /** Why the process metrics were left out, on a runtime without Node's process APIs (workerd); for a warning. */
+  readonly processMetricsSkipped: string | undefined;
   /** The exposition in the text format 0.0.4, or OpenMetrics when `accept` asks for it. */
   expose(accept?: string): Promise<Exposition>;
 }
@@ -140,16 +142,28 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     for (const code of FAILURE_CODES[operation]) failures[operation].labels(environment, code).inc(0);
   }
   lastCheckpoint.set(0);
+  let processMetricsSkipped: string | undefined;
   if (options.processMetrics !== false && !registry.getSingleMetric("process_cpu_user_seconds_total")) {
-    collectDefaultMetrics({ register: registry, labels: { environment } });
-    for (const metric of registry.getMetricsAsArray()) {
-      if (metric.name.startsWith("nodejs_eventloop_lag_")) registry.removeSingleMetric(metric.name);
+    const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
+    try {
+      if (typeof process?.cpuUsage !== "function") throw new Error("process.cpuUsage is not available here");
+      collectDefaultMetrics({ register: registry, labels: { environment } });
+      for (const metric of registry.getMetricsAsArray()) {
+        if (metric.name.startsWith("nodejs_eventloop_lag_")) registry.removeSingleMetric(metric.name);
+      }
+      registerEventLoopMetrics(registry, environment);
+    } catch (error) {
+      // This runtime lacks Node's process APIs: the metrics of the contract stay, the process families go.
+      for (const metric of registry.getMetricsAsArray()) {
+        if (!before.has(metric.name)) registry.removeSingleMetric(metric.name);
+      }
+      processMetricsSkipped = error instanceof Error ? error.message : String(error);
     }
-    registerEventLoopMetrics(registry, environment);
   }
 
   return {
     registry,
+    processMetricsSkipped,
     bind(context) {
       readCounter = context.readCounter;
       buildInfo.labels(options.version, options.adapter, context.storage, environment).set(1);

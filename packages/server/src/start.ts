@@ -4,7 +4,7 @@ import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
 import { readCommandLine } from "./cli.js";
 import { createServiceFromConfig, prepare, where } from "./compose.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
-import { createLog } from "./log.js";
+import { createLog, type Log } from "./log.js";
 import { closeOnSignals, createTimedServer, listen } from "./serve.js";
 
 export interface StartOptions {
@@ -16,6 +16,35 @@ export interface StartOptions {
   toListener(service: Service): RequestListener;
   args?: string[];
   env?: Record<string, string | undefined>;
+}
+
+/** What every entry runs before serving: the configuration, the log, the service with Prometheus metrics, prepared. */
+export async function prepareEntry(
+  adapter: string,
+  env: Record<string, string | undefined>,
+): Promise<{ config: Config; log: Log; service: Service }> {
+  let config: Config;
+  try {
+    config = readConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`cell-counter: ${error.message}`);
+    process.exit(1);
+  }
+  const log = createLog(config.log);
+  const metrics = createPrometheusMetrics({ environment: config.environment, adapter, version: VERSION });
+  if (metrics.processMetricsSkipped) log.warn(`process metrics left out: ${metrics.processMetricsSkipped}`);
+  const service = await createServiceFromConfig(config, metrics, log);
+  await prepare(service, config, log);
+  return { config, log, service };
+}
+
+/** The one line an entry logs once it listens. */
+export function announce(log: Log, url: string, adapter: string, config: Config): void {
+  log.info(
+    `cell-counter listening on ${url} (adapter ${adapter}, storage ${config.storage}, environment ${config.environment})`,
+    { url, adapter, storage: config.storage, environment: config.environment, version: VERSION },
+  );
 }
 
 /**
@@ -33,32 +62,12 @@ export async function start(options: StartOptions): Promise<void> {
     process[invocation.to].write(invocation.print);
     process.exit(invocation.exitCode);
   }
-  let config: Config;
-  try {
-    config = readConfig(invocation.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`cell-counter: ${error.message}`);
-    process.exit(1);
-  }
-  const log = createLog(config.log);
-  const metrics = createPrometheusMetrics({
-    environment: config.environment,
-    adapter: options.adapter,
-    version: VERSION,
-  });
-  const service = await createServiceFromConfig(config, metrics, log);
-  await prepare(service, config, log);
+  const { config, log, service } = await prepareEntry(options.adapter, invocation.env);
   const server = createTimedServer(options.toListener(service), service);
   try {
     const address = await listen(server, config.port, config.host);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
-    const { adapter } = options;
-    log.info(
-      `cell-counter listening on ${url} (adapter ${adapter}, storage ${config.storage}, environment ${config.environment})`,
-      { url, adapter, storage: config.storage, environment: config.environment, version: VERSION },
-    );
+    announce(log, `http://${host}:${address.port}`, options.adapter, config);
   } catch (error) {
     log.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, where(config));
     process.exit(1);

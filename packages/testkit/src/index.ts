@@ -3,4 +3,4 @@ export { parseExposition, type Sample, sampleValue, seriesKeys } from "./exposit
 export { callInProcess, serveOverHttp } from "./harness.js";
 export { type Harness, METRICS_CONTENT_TYPE, type Mount, runHttpConformance } from "./http-conformance.js";
 export { type MakeStorage, runStorageContract, type StorageSeed } from "./storage-contract.js";
-export { transcript } from "./transcript.js";
+export { recordTranscript, TRANSCRIPT_SETUP, type TranscriptTarget, transcript } from "./transcript.js";

@@ -31,6 +31,9 @@ const SEQUENCE: [string, RequestInit?][] = [
   ["/%63heckpoint", { method: "POST", headers: auth }],
   ["/%ZZ"],
   ["/a/../restore", { method: "POST", headers: auth }],
+  ["/./"],
+  ["/%2e/"],
+  ["/x/../checkpoint", { method: "POST", headers: auth }],
   ["/checkpoint", { method: "POST", headers: auth, body: "x".repeat(70_000) }],
   ["/healthz"],
   ["/readyz"],
@@ -42,6 +45,20 @@ const SEQUENCE: [string, RequestInit?][] = [
 
 const SHOWN_HEADERS = ["content-type", "content-length", "allow", "www-authenticate"];
 const METRICS_COMPARED = /^(cell_counter|http_requests_total|http_errors_total|checkpoint_.*|restore_.*)$/;
+
+/** The token, the environment and the checkpoint that a transcript's service must use. */
+export const TRANSCRIPT_SETUP = {
+  apiToken: TOKEN,
+  environment: "test",
+  corruptCheckpoint: '{"counter": "7"}',
+} as const;
+
+/** Where a transcript is recorded: a service behind some host, and a way to corrupt its saved checkpoint. */
+export interface TranscriptTarget {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Saves `TRANSCRIPT_SETUP.corruptCheckpoint` where the service reads its checkpoint. */
+  corruptCheckpoint(): Promise<void>;
+}
 
 /**
  * Runs the sequence on a fresh service mounted by `mount` and writes down every answer: status,
@@ -57,34 +74,41 @@ export async function transcript(mount: Mount): Promise<string[]> {
     apiToken: TOKEN,
   });
   const harness = await mount(service);
-  const lines: string[] = [];
   try {
-    for (const [target, init] of SEQUENCE) {
-      if (target === "CORRUPT") {
-        await writeFile(path, '{"counter": "7"}');
-        continue;
-      }
-      const response = await harness.fetch(target, init);
-      const scrape = target === "/metrics" && response.status === 200;
-      const headers = SHOWN_HEADERS.filter((name) => !(scrape && name === "content-length")) // latencies vary
-        .map((name) => `${name}: ${response.headers.get(name)}`)
-        .join("; ");
-      let body = await response.text();
-      if (scrape) {
-        body = parseExposition(body)
-          .filter(
-            (sample) =>
-              METRICS_COMPARED.test(sample.name) && sample.name !== "checkpoint_last_success_timestamp_seconds",
-          )
-          .map((sample) => `${sample.name}${JSON.stringify(sample.labels)} ${sample.value}`)
-          .join("\n");
-      }
-      lines.push(`${init?.method ?? "GET"} ${target} → ${response.status}; ${headers}\n${body}`);
-    }
+    return await recordTranscript({
+      fetch: harness.fetch,
+      corruptCheckpoint: () => writeFile(path, TRANSCRIPT_SETUP.corruptCheckpoint),
+    });
   } finally {
     await harness.close();
     await service.close();
     await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** The transcript of a service running anywhere: another process, another runtime. */
+export async function recordTranscript(target: TranscriptTarget): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [path, init] of SEQUENCE) {
+    if (path === "CORRUPT") {
+      await target.corruptCheckpoint();
+      continue;
+    }
+    const response = await target.fetch(path, init);
+    const scrape = path === "/metrics" && response.status === 200;
+    const headers = SHOWN_HEADERS.filter((name) => !(scrape && name === "content-length")) // latencies vary
+      .map((name) => `${name}: ${response.headers.get(name)}`)
+      .join("; ");
+    let body = await response.text();
+    if (scrape) {
+      body = parseExposition(body)
+        .filter(
+          (sample) => METRICS_COMPARED.test(sample.name) && sample.name !== "checkpoint_last_success_timestamp_seconds",
+        )
+        .map((sample) => `${sample.name}${JSON.stringify(sample.labels)} ${sample.value}`)
+        .join("\n");
+    }
+    lines.push(`${init?.method ?? "GET"} ${path} → ${response.status}; ${headers}\n${body}`);
   }
   return lines;
 }

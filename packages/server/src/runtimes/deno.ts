@@ -1,0 +1,29 @@
+// cell-counter on Deno: `deno run --allow-net --allow-env --allow-read --allow-write --allow-sys
+// --node-modules-dir=manual node_modules/@cell-counter/server/dist/runtimes/deno.js` (Deno loads the
+// npm packages from node_modules), configured by the same variables as the commands.
+import { announce, prepareEntry } from "../start.js";
+
+declare const Deno: {
+  serve(
+    options: { port: number; hostname: string; onListen(address: { hostname: string; port: number }): void },
+    handler: (request: Request) => Promise<Response>,
+  ): { shutdown(): Promise<void> };
+};
+
+const { config, log, service } = await prepareEntry("deno", process.env);
+const server = Deno.serve(
+  {
+    port: config.port,
+    hostname: config.host,
+    onListen: ({ hostname, port }) => announce(log, `http://${hostname}:${port}`, "deno", config),
+  },
+  service.fetch,
+);
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, async () => {
+    log.info(`${signal} received, finishing in-flight requests`);
+    await server.shutdown();
+    await service.close();
+    process.exit(0);
+  });
+}
