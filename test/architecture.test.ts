@@ -32,6 +32,7 @@ const ALLOWED: Record<string, RegExp> = {
   "storage-file": /^@cell-counter\/core$/,
   "storage-redis": /^(@cell-counter\/core|ioredis)$/,
   "storage-dynamodb": /^(@cell-counter\/core|@aws-sdk\/client-dynamodb)$/,
+  "storage-durable-object": /^@cell-counter\/core$/,
   "metrics-prometheus": /^(@cell-counter\/core|prom-client)$/,
   "metrics-powertools": /^(@cell-counter\/core|@aws-lambda-powertools\/metrics)$/,
   testkit: /^@cell-counter\/(core|core\/memory-storage|metrics-prometheus|storage-file)$/,

@@ -15,3 +15,4 @@ export {
 } from "./process.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { runStartEntryConformance } from "./start-entry.js";
+export { bundleWorker, startWorkerd } from "./workerd.js";
