@@ -48,7 +48,13 @@ interface Server {
   name: string;
   args: string[];
   env: Record<string, string>;
+  /** Another runtime in node's place. */
+  runtime?: string[];
 }
+
+// The runtimes' own executables, installed from npm by the workspace.
+const BUN = [join(root, "node_modules/bun/bin/bun.exe")];
+const DENO = [join(root, "node_modules/deno/deno"), "run", "--allow-all", "--node-modules-dir=manual"];
 
 const servers: Server[] = [
   { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
@@ -60,6 +66,20 @@ const servers: Server[] = [
     args: [join(root, "dist/cell-counter.mjs")],
     env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:" },
   },
+  { name: "reference: bare Bun.serve", args: [join(root, "bench/servers/bun-bare.mjs")], env: {}, runtime: BUN },
+  {
+    name: "Bun: Bun.serve + the core's fetch entry, file storage",
+    args: [join(root, "packages/server/dist/runtimes/bun.js")],
+    env: {},
+    runtime: BUN,
+  },
+  { name: "reference: bare Deno.serve", args: [join(root, "bench/servers/deno-bare.mjs")], env: {}, runtime: DENO },
+  {
+    name: "Deno: Deno.serve + the core's fetch entry, file storage",
+    args: [join(root, "packages/server/dist/runtimes/deno.js")],
+    env: {},
+    runtime: DENO,
+  },
 ];
 
 /** Starts a server on core 0 (when taskset exists) with every metric on. */
@@ -70,7 +90,10 @@ async function start(server: Server, name = "run"): Promise<Running & { pid: num
     CHECKPOINT_PATH: join(scratch, name, "checkpoint.json"),
     ...server.env,
   };
-  const running = await startCommand(server.args, env, scratch, { prefix: SERVER_CORE });
+  const running = await startCommand(server.args, env, root, {
+    prefix: SERVER_CORE,
+    ...(server.runtime && { runtime: server.runtime }),
+  });
   return { ...running, pid: running.child.pid as number };
 }
 
