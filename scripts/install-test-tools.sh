@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the programs the tests start for real, from Debian's packages, when they are missing:
-# prometheus and promtool, docker-compose (to validate the compose file), redis-server.
+# prometheus and promtool, docker-compose (to validate the compose file), redis-server, strace (to see a checkpoint's system calls).
 set -euo pipefail
 
-declare -A PACKAGE_OF=([prometheus]=prometheus [promtool]=prometheus [docker-compose]=docker-compose [redis-server]=redis-server)
+declare -A PACKAGE_OF=([prometheus]=prometheus [promtool]=prometheus [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace)
 missing=()
 for command in "${!PACKAGE_OF[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
