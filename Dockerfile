@@ -1,11 +1,14 @@
-# syntax=docker/dockerfile:1
 # The node adapter, bundled into one file, on a slim Node LTS image, as a non-root user.
+# No syntax directive: the builder's own frontend reads this file, nothing is pulled before the first step.
+# Behind a TLS-intercepting proxy, give the build (and only the build) its CA as a secret:
+#   docker build --secret id=ca,src="$NODE_EXTRA_CA_CERTS" .   (podman build accepts the same)
 
 FROM node:24.11.0-bookworm-slim AS build
 WORKDIR /src
-RUN npm install -g pnpm@10.34.8
 COPY . .
-RUN pnpm install --frozen-lockfile
+RUN --mount=type=secret,id=ca,required=false \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm install -g pnpm@10.34.8 && pnpm install --frozen-lockfile
 RUN node scripts/bundle.mjs && test -s dist/cell-counter.mjs
 
 FROM node:24.11.0-bookworm-slim
