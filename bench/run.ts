@@ -59,6 +59,11 @@ const DENO = [join(root, "node_modules/deno/deno"), "run", "--allow-all", "--nod
 const servers: Server[] = [
   { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
   { name: "node adapter, file storage", args: [join(root, "dist/cell-counter.mjs")], env: {} },
+  {
+    name: "pnpm start (the built command, unbundled)",
+    args: [join(root, "scripts/start.mjs"), "cell-counter"],
+    env: {},
+  },
   { name: "h3 adapter, file storage", args: [join(root, "packages/server/dist/bin/cell-counter-h3.js")], env: {} },
   { name: "reference: bare h3, no metrics", args: [join(root, "bench/servers/h3-bare.mjs")], env: {} },
   {
