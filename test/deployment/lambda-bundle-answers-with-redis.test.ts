@@ -28,7 +28,7 @@ describe("bundles", () => {
       const { handler } = await import(${JSON.stringify(LAMBDA_BUNDLE)});
       const answers = [];
       for (const event of ${JSON.stringify(SOURCES.map(fixture))}) {
-        answers.push(await handler(event).catch((error) => ({ rejected: error.name + ": " + error.message })));
+        answers.push(await handler(event, { awsRequestId: "request-" + answers.length }).catch((error) => ({ rejected: error.name + ": " + error.message })));
       }
       process.stderr.write("\\nanswers: " + JSON.stringify(answers) + "\\n");
       process.exit(0);`;
@@ -65,6 +65,7 @@ describe("bundles", () => {
     const logged = stderr.split("\n").filter((line) => line.includes("NOT_AN_HTTP_EVENT"));
     assert.equal(logged.length, 1, "logged once");
     assert.equal(JSON.parse(logged[0] as string).level, "error");
+    assert.equal(JSON.parse(logged[0] as string).requestId, "request-6", "with the invocation's request id");
     const documents = stdout
       .split("\n")
       .filter(Boolean)

@@ -18,6 +18,8 @@ export interface LogOptions {
   level: LogLevel;
   /** `undefined`: readable on a terminal, JSON otherwise. */
   format: LogFormat | undefined;
+  /** Fields added to every line at the moment it is written (the Lambda function's request id). */
+  context?: () => Fields | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createLog(options: LogOptions): Log {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(options.context && { mixin: () => options.context?.() ?? {} }),
     },
     multistream(
       [
