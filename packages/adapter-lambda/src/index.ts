@@ -85,12 +85,4 @@ function describe(event: unknown): string {
 }
 
 export type { EventSource } from "./sources/shared.js";
-export type {
-  ALBEvent,
-  ALBResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyEventV2,
-  APIGatewayProxyResult,
-  APIGatewayProxyStructuredResultV2,
-};
 export { alb, httpApi, restApi };

@@ -13,4 +13,4 @@ export {
 } from "./config.js";
 export { createLog, type Fields, LOG_FORMATS, LOG_LEVELS, type Log, type LogOptions } from "./log.js";
 export { closeOnSignals, createTimedServer, listen, SERVER_TIMEOUTS, SHUTDOWN_GRACE_MS } from "./serve.js";
-export { announce, prepareEntry, type StartOptions, start } from "./start.js";
+export { announce, prepareEntry, type StartOptions, start, stopOnSignals } from "./start.js";

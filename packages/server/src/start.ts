@@ -39,6 +39,18 @@ export async function prepareEntry(
   return { config, log, service };
 }
 
+/** On SIGTERM or SIGINT: stop the host's server (it lets in-flight requests finish), close the storage, exit 0. */
+export function stopOnSignals(log: Log, service: Service, stopServer: () => Promise<void>): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, async () => {
+      log.info(`${signal} received, finishing in-flight requests`);
+      await stopServer();
+      await service.close();
+      process.exit(0);
+    });
+  }
+}
+
 /** The one line an entry logs once it listens. */
 export function announce(log: Log, url: string, adapter: string, config: Config): void {
   log.info(

@@ -1,6 +1,6 @@
 // cell-counter on Bun: `bun node_modules/@cell-counter/server/dist/runtimes/bun.js`, configured by
 // the same variables as the commands. Bun.serve hands the core's fetch entry web requests.
-import { announce, prepareEntry } from "../start.js";
+import { announce, prepareEntry, stopOnSignals } from "../start.js";
 
 declare const Bun: {
   serve(options: { port: number; hostname: string; fetch(request: Request): Promise<Response> }): {
@@ -13,11 +13,4 @@ declare const Bun: {
 const { config, log, service } = await prepareEntry("bun", process.env);
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: service.fetch });
 announce(log, `http://${server.hostname}:${server.port}`, "bun", config);
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    log.info(`${signal} received, finishing in-flight requests`);
-    await server.stop();
-    await service.close();
-    process.exit(0);
-  });
-}
+stopOnSignals(log, service, () => server.stop());

@@ -1,7 +1,7 @@
 // cell-counter on Deno: `deno run --allow-net --allow-env --allow-read --allow-write --allow-sys
 // --node-modules-dir=manual node_modules/@cell-counter/server/dist/runtimes/deno.js` (Deno loads the
 // npm packages from node_modules), configured by the same variables as the commands.
-import { announce, prepareEntry } from "../start.js";
+import { announce, prepareEntry, stopOnSignals } from "../start.js";
 
 declare const Deno: {
   serve(
@@ -19,11 +19,4 @@ const server = Deno.serve(
   },
   service.fetch,
 );
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    log.info(`${signal} received, finishing in-flight requests`);
-    await server.shutdown();
-    await service.close();
-    process.exit(0);
-  });
-}
+stopOnSignals(log, service, () => server.shutdown());
