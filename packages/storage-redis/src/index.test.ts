@@ -92,6 +92,34 @@ describe("Redis storage", () => {
     });
   }
 
+  it("increments that arrive together share round trips, each answered a distinct value in arrival order", async () => {
+    const storage = open();
+    const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await admin.info("stats"))?.[1]);
+    const before = await commands();
+    const values = await Promise.all(Array.from({ length: 500 }, () => storage.increment()));
+    const sent = (await commands()) - before;
+    assert.deepEqual(
+      values,
+      Array.from({ length: 500 }, (_, i) => BigInt(i + 1)),
+      "in arrival order, none lost",
+    );
+    assert.ok(sent < 50, `${sent} commands for 500 increments`);
+  });
+
+  it("a batch that would pass 2^63−1: those that fit are counted, the others answered COUNTER_OVERFLOW", async () => {
+    const storage = open();
+    await admin.set(storage.keys.counter, "9223372036854775805");
+    await storage.increment(); // a batch in flight, so that the next five go together
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => storage.increment()));
+    assert.deepEqual(
+      outcomes.map((outcome) =>
+        outcome.status === "fulfilled" ? outcome.value : (outcome.reason as { code: string }).code,
+      ),
+      [9223372036854775807n, "COUNTER_OVERFLOW", "COUNTER_OVERFLOW", "COUNTER_OVERFLOW", "COUNTER_OVERFLOW"],
+    );
+    assert.equal(await storage.current(), 9223372036854775807n);
+  });
+
   it("a checkpoint key of another type is CHECKPOINT_CORRUPT", async () => {
     const storage = open();
     await admin.rpush(storage.keys.checkpoint, "x");

@@ -47,16 +47,13 @@ local value, problem = read(KEYS[1])
 if not value then return {'corrupt', problem} end
 return {'ok', value}`;
 
+// INCRBY is exact on Redis's 64-bit integers and refuses to overflow; the reply goes back as text.
 const INCREMENT = `${LUA_COUNTER}
 local value, problem = read(KEYS[1])
 if not value then return {'corrupt', problem} end
-if value == '${MAX_COUNTER}' then return {'overflow'} end
-local digits, i = {}, #value
-while i > 0 and string.sub(value, i, i) == '9' do digits[i] = '0'; i = i - 1 end
-local incremented = (i > 0 and string.sub(value, 1, i - 1) .. string.char(string.byte(value, i) + 1) or '1')
-  .. table.concat(digits, '', i + 1, #value)
-redis.call('SET', KEYS[1], incremented)
-return {'ok', incremented}`;
+local added = redis.pcall('INCRBY', KEYS[1], ARGV[1])
+if type(added) == 'table' then return {'overflow'} end
+return {'ok', redis.call('GET', KEYS[1])}`;
 
 // The checkpoint's text is the core codec's: ARGV holds what goes before and after the digits.
 const CHECKPOINT = `${LUA_COUNTER}
@@ -76,14 +73,15 @@ type Outcome = [status: string, value?: string];
 
 interface Scripts {
   cellRead(key: string): Promise<Outcome>;
-  cellIncrement(key: string): Promise<Outcome>;
+  cellIncrement(key: string, by: string): Promise<Outcome>;
   cellCheckpoint(counter: string, checkpoint: string, before: string, after: string): Promise<Outcome>;
   cellRestore(counter: string, checkpoint: string, text: Buffer, value: string): Promise<string>;
 }
 
 /**
  * Counter and checkpoint in Redis, each operation one script, atomic on the server; any number of
- * processes share them. Nothing is queued while Redis is unreachable: a command that could not be
+ * processes share them. Increments that arrive while others are on the wire go together in the
+ * next round trip (one `INCRBY n`, the n values handed out in arrival order). Nothing is queued while Redis is unreachable: a command that could not be
  * sent fails at once with `STORAGE_UNAVAILABLE`; one sent but not answered within `timeoutMs`
  * fails with `STORAGE_TIMEOUT` (Redis may still run it). The client reconnects by itself.
  */
@@ -151,11 +149,53 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     return value;
   }
 
+  interface Waiting {
+    resolve(value: bigint): void;
+    reject(error: unknown): void;
+  }
+  /** Increments asked for while a batch is on the wire: sent together, answered in the order they came. */
+  let waiting: Waiting[] = [];
+  let sending = false;
+
+  function sendWaiting(): void {
+    const batch = waiting;
+    waiting = [];
+    sending = true;
+    incrementBy(batch).finally(() => {
+      sending = false;
+      if (waiting.length > 0) sendWaiting();
+    });
+  }
+
+  /** One round trip for the whole batch: `INCRBY n`, the n values handed out in order; one failure for all. */
+  async function incrementBy(batch: Waiting[]): Promise<void> {
+    const what = "The counter could not be incremented";
+    try {
+      const outcome = await call(what, () => scripts.cellIncrement(keys.counter, String(batch.length)));
+      if (outcome[0] === "overflow" && batch.length > 1) {
+        // Near the limit: one at a time, so that those that fit are counted and the others refused.
+        for (const waiter of batch) {
+          await call(what, () => scripts.cellIncrement(keys.counter, "1"))
+            .then(counterOf)
+            .then(waiter.resolve, waiter.reject);
+        }
+        return;
+      }
+      const last = counterOf(outcome);
+      for (const [index, waiter] of batch.entries()) waiter.resolve(last - BigInt(batch.length - 1 - index));
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    }
+  }
+
   return {
     kind: "redis",
     keys,
-    increment: async () =>
-      counterOf(await call("The counter could not be incremented", () => scripts.cellIncrement(keys.counter))),
+    increment: () =>
+      new Promise<bigint>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        if (!sending) sendWaiting();
+      }),
     current: async () => counterOf(await call("The counter could not be read", () => scripts.cellRead(keys.counter))),
     checkpoint: async () => {
       const [before, after] = checkpointParts(new Date());
