@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-export interface LambdaInitFigures {
-  storage: string;
+/** One cold start: the import of the bundle, then the first answer. */
+export interface LambdaInitSample {
   importMs: number;
   firstAnswerMs: number;
 }
@@ -18,12 +18,8 @@ const EVENT = {
   isBase64Encoded: false,
 };
 
-export function benchLambdaInit(
-  root: string,
-  env: Record<string, string>,
-  storage: string,
-  runs: number,
-): LambdaInitFigures {
+/** `runs` cold starts, each in a fresh process. */
+export function benchLambdaInit(root: string, env: Record<string, string>, runs: number): LambdaInitSample[] {
   const bundle = join(root, "dist/lambda/index.mjs");
   const script = `
     const started = performance.now();
@@ -32,19 +28,13 @@ export function benchLambdaInit(
     await handler(${JSON.stringify(EVENT)});
     process.stderr.write(JSON.stringify({ importMs: imported - started, firstAnswerMs: performance.now() - imported }));
     process.exit(0);`;
-  const samples = Array.from({ length: runs }, () => {
+  return Array.from({ length: runs }, () => {
     const { stderr: output, status } = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
       env: { PATH: process.env.PATH ?? "", ...env },
       encoding: "utf8",
       stdio: ["ignore", "ignore", "pipe"],
     });
     if (status !== 0) throw new Error(`the Lambda bundle did not answer: ${output}`);
-    return JSON.parse(output.slice(output.lastIndexOf("{"))) as { importMs: number; firstAnswerMs: number };
+    return JSON.parse(output.slice(output.lastIndexOf("{"))) as LambdaInitSample;
   });
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  return {
-    storage,
-    importMs: median(samples.map((sample) => sample.importMs)),
-    firstAnswerMs: median(samples.map((sample) => sample.firstAnswerMs)),
-  };
 }

@@ -8,12 +8,21 @@ import { Agent } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { call, killCommands, type Running, startCommand, startDynamoDb, startRedisServer } from "@cell-counter/tooling";
+import {
+  BUN,
+  call,
+  DENO,
+  killCommands,
+  type Running,
+  startCommand,
+  startDynamoDb,
+  startRedisServer,
+} from "@cell-counter/tooling";
 import autocannon from "autocannon";
 import { chart } from "./chart.js";
 import { benchCheckpoints, type CheckpointFigures } from "./checkpoints.js";
 import { benchCore, type CoreFigures } from "./core.js";
-import { benchLambdaInit, type LambdaInitFigures } from "./lambda-init.js";
+import { benchLambdaInit } from "./lambda-init.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values: flags } = parseArgs({
@@ -51,10 +60,6 @@ interface Server {
   /** Another runtime in node's place. */
   runtime?: string[];
 }
-
-// The runtimes' own executables, installed from npm by the workspace.
-const BUN = [join(root, "node_modules/bun/bin/bun.exe")];
-const DENO = [join(root, "node_modules/deno/deno"), "run", "--allow-all", "--node-modules-dir=manual"];
 
 const servers: Server[] = [
   { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
@@ -243,10 +248,19 @@ const core: CoreFigures = await benchCore(QUICK);
 // 5. The Lambda function's cold init, on each shared storage.
 const dynamo = await startDynamoDb();
 await dynamo.createTable("bench");
-const lambdaInit: LambdaInitFigures[] = [
-  benchLambdaInit(root, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lambda:" }, "redis", QUICK ? 1 : 15),
-  benchLambdaInit(root, { ...dynamo.env, STORAGE: "dynamodb", DYNAMODB_TABLE: "bench" }, "dynamodb", QUICK ? 1 : 15),
-];
+const lambdaInit = (
+  [
+    ["redis", { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lambda:" }],
+    ["dynamodb", { ...dynamo.env, STORAGE: "dynamodb", DYNAMODB_TABLE: "bench" }],
+  ] as const
+).map(([storage, env]) => {
+  const samples = benchLambdaInit(root, env, QUICK ? 1 : 15);
+  return {
+    storage,
+    importMs: median(samples.map((sample) => sample.importMs)),
+    firstAnswerMs: median(samples.map((sample) => sample.firstAnswerMs)),
+  };
+});
 await dynamo.stop();
 
 await redis.stop();

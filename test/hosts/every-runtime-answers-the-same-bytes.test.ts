@@ -5,25 +5,22 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { createNodeListener } from "@cell-counter/adapter-node";
 import { recordTranscript, serveOverHttp, TRANSCRIPT_SETUP, transcript } from "@cell-counter/testkit";
-import { killCommands, startCommand } from "@cell-counter/tooling";
+import { BUN, DENO, killCommands, startCommand } from "@cell-counter/tooling";
 import { root } from "../support.js";
 
-// The runtimes' own executables, not the package managers' shims: a signal must reach the runtime itself.
-const BUN = join(root, "node_modules/bun/bin/bun.exe");
-const DENO = join(root, "node_modules/deno/deno");
 const SERVER = join(root, "packages/server/dist");
 
 /** Each runtime, installed from npm by the workspace, and the entry it runs. */
 const RUNTIMES: { name: string; runtime: string[]; entry: string }[] = [
-  { name: "Bun (Bun.serve)", runtime: [BUN], entry: join(SERVER, "runtimes/bun.js") },
+  { name: "Bun (Bun.serve)", runtime: BUN, entry: join(SERVER, "runtimes/bun.js") },
   {
     name: "Bun running the cell-counter command",
-    runtime: [BUN],
+    runtime: BUN,
     entry: join(SERVER, "bin/cell-counter.js"),
   },
   {
     name: "Deno (Deno.serve)",
-    runtime: [DENO, "run", "--allow-all", "--node-modules-dir=manual"],
+    runtime: DENO,
     entry: join(SERVER, "runtimes/deno.js"),
   },
 ];

@@ -14,5 +14,6 @@ export {
   startCommand,
 } from "./process.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
+export { BUN, DENO } from "./runtimes.js";
 export { runStartEntryConformance } from "./start-entry.js";
 export { bundleWorker, startWorkerd } from "./workerd.js";

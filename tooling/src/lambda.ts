@@ -34,24 +34,17 @@ export async function requestToEvent(
   const query = Object.fromEntries(url.searchParams);
   const multiQuery = Object.fromEntries([...url.searchParams.keys()].map((key) => [key, url.searchParams.getAll(key)]));
   switch (source) {
-    case "rest-api":
+    case "rest-api": {
+      // REST APIs keep the case of header names as sent.
+      const sent = Object.entries({ Host: "abc123.execute-api.eu-west-1.amazonaws.com", ...headers }).map(
+        ([name, value]) => [name.replace(/^./, (c) => c.toUpperCase()), value] as const,
+      );
       return {
         resource: "/{proxy+}",
         path: url.pathname,
         httpMethod: method,
-        // REST APIs keep the case of header names as sent.
-        headers: Object.fromEntries(
-          Object.entries({ Host: "abc123.execute-api.eu-west-1.amazonaws.com", ...headers }).map(([name, value]) => [
-            name.replace(/^./, (c) => c.toUpperCase()),
-            value,
-          ]),
-        ),
-        multiValueHeaders: Object.fromEntries(
-          Object.entries({ Host: "abc123.execute-api.eu-west-1.amazonaws.com", ...headers }).map(([name, value]) => [
-            name.replace(/^./, (c) => c.toUpperCase()),
-            [value],
-          ]),
-        ),
+        headers: Object.fromEntries(sent),
+        multiValueHeaders: Object.fromEntries(sent.map(([name, value]) => [name, [value]])),
         queryStringParameters: url.search ? query : null,
         multiValueQueryStringParameters: url.search ? multiQuery : null,
         pathParameters: { proxy: url.pathname.slice(1) },
@@ -80,6 +73,7 @@ export async function requestToEvent(
         body,
         isBase64Encoded: Boolean(bytes),
       } as APIGatewayProxyEvent;
+    }
     case "alb":
     case "alb-multi-value": {
       const multi = source === "alb-multi-value";
