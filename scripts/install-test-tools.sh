@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs the programs the tests start for real, from Debian's packages, when they are missing:
-# prometheus and promtool, docker-compose (to validate the compose file), redis-server, strace (to see a checkpoint's system calls).
+# prometheus and promtool, docker-compose, redis-server, strace (to see a checkpoint's system calls),
+# curl, and a container engine for the image's end-to-end test: podman with runc, its network
+# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images).
 set -euo pipefail
 
-declare -A PACKAGE_OF=([prometheus]=prometheus [promtool]=prometheus [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace)
+# package → a command it provides, or a file (for helpers outside PATH)
+declare -A PROBE_OF=(
+  [prometheus]=promtool [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace [curl]=curl
+  [podman]=podman [runc]=runc [debootstrap]=debootstrap [iptables]=iptables
+  [netavark]=/usr/lib/podman/netavark [aardvark-dns]=/usr/lib/podman/aardvark-dns
+  [containernetworking-plugins]=/usr/lib/cni/bridge
+)
 missing=()
-for command in "${!PACKAGE_OF[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
+for package in "${!PROBE_OF[@]}"; do
+  probe=${PROBE_OF[$package]}
+  if [[ $probe == /* ]]; then [ -e "$probe" ] && continue; else command -v "$probe" >/dev/null 2>&1 && continue; fi
+  missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
-echo "installing from apt: $packages"
+echo "installing from apt: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq
-# shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $packages >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,3 +1,4 @@
+export { buildImage, buildStandIns, type Engine, pumpHealthchecks, startEngine } from "./containers.js";
 export { type DynamoDbServer, startDynamoDb } from "./dynalite.js";
 export { invokeAsFetch, LAMBDA_SOURCES, type LambdaSource, requestToEvent } from "./lambda.js";
 export { packWorkspace, tarballsFor } from "./pack.js";

@@ -1,0 +1,306 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { buildImage, buildStandIns, type Engine, pumpHealthchecks, startEngine } from "@cell-counter/tooling";
+import { parse } from "yaml";
+import { freePort, root, run, waitFor } from "../support.js";
+
+// The Dockerfile and the compose file run by a real engine, as an operator runs them: podman 4.3
+// (Debian's), its Docker-compatible socket driven by docker-compose 1.29. No registry is reachable:
+// the images the files name are stood in for (tooling/containers). Each `it` is a phase; the runner
+// prints its duration. Bounded: about 3 minutes on a fresh machine, 6 at most.
+
+const IMAGE = "cell-counter:local";
+const COMPOSE_FILE = join(root, "infra/compose/docker-compose.yml");
+const PROJECT = `cellcounter${process.pid}`;
+const CONTAINER = `${PROJECT}-single`;
+const VOLUME = `${PROJECT}-data`;
+const composeFile = parse(readFileSync(COMPOSE_FILE, "utf8")) as {
+  services: Record<string, { image?: string; stop_grace_period?: string }>;
+};
+
+let engine: Engine | undefined;
+let pump: { stop(): Promise<void> } | undefined;
+let scratch = "";
+const ports = { APP_PORT: "", PROMETHEUS_PORT: "" };
+
+after(async () => {
+  await pump?.stop();
+  if (engine) {
+    await compose(["--profile", "replicas", "down", "-v", "--remove-orphans", "-t", "2"], { check: false });
+    await engine.podman(["rm", "-f", "-t", "0", CONTAINER], { check: false });
+    await engine.podman(["volume", "rm", "-f", VOLUME], { check: false });
+    await engine.stop();
+  }
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+function podman(args: string[], options?: Parameters<Engine["podman"]>[1]) {
+  return (engine as Engine).podman(args, options);
+}
+
+/** docker-compose on the repository's file, this run's project name and free host ports. */
+function compose(args: string[], options: Parameters<Engine["compose"]>[1] = {}, files = [COMPOSE_FILE]) {
+  return (engine as Engine).compose([...files.flatMap((file) => ["-f", file]), "-p", PROJECT, "--no-ansi", ...args], {
+    ...options,
+    env: { ...ports, ...options.env },
+    timeoutMs: options.timeoutMs ?? 150_000,
+  });
+}
+
+/** What curl prints for a request: the status on the last line, the body before it. */
+async function curl(method: string, url: string): Promise<{ status: number; body: string }> {
+  const { stdout } = await run("curl", ["-sS", "-X", method, "-w", "\n%{http_code}", url]);
+  const at = stdout.lastIndexOf("\n");
+  return { status: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) };
+}
+
+async function inspect(name: string, format: string, kind = "container"): Promise<string> {
+  return (await podman([kind, "inspect", "--format", format, name])).stdout.trim();
+}
+
+async function publishedPort(container: string): Promise<string> {
+  return (await podman(["port", container, "8080"])).stdout.trim().split(":").pop() as string;
+}
+
+interface Series {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+async function query(expr: string): Promise<Series[]> {
+  const url = `http://127.0.0.1:${ports.PROMETHEUS_PORT}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const body = (await (await fetch(url)).json()) as { data: { result: Series[] } };
+  return body.data.result;
+}
+
+describe("a container engine runs the image and the compose file (podman + docker-compose)", () => {
+  it("starts podman and builds stand-ins, with no container registry, for every image the Dockerfile and the compose file name but Grafana", async () => {
+    engine = await startEngine();
+    ports.APP_PORT = String(await freePort());
+    ports.PROMETHEUS_PORT = String(await freePort());
+    const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
+    const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)];
+    const aliases = new Set(stages.map((stage) => stage[2]));
+    const named = new Set([
+      ...stages.map((stage) => stage[1] as string).filter((name) => !aliases.has(name)),
+      ...Object.values(composeFile.services)
+        .map((service) => service.image)
+        .filter((image): image is string => image !== undefined && image !== IMAGE),
+    ]);
+    const { missing } = await buildStandIns(engine, [...named]);
+    assert.deepEqual(missing, [composeFile.services.grafana?.image]);
+  });
+
+  it("builds the Dockerfile unmodified, in Docker's format so its HEALTHCHECK is kept", async () => {
+    await buildImage(engine as Engine, root, IMAGE);
+    const config = JSON.parse(await inspect(IMAGE, "{{json .Config}}", "image")) as {
+      User: string;
+      StopSignal: string;
+    };
+    assert.equal(config.User, "node");
+    assert.equal(config.StopSignal, "SIGTERM");
+    const healthcheck = JSON.parse(await inspect(IMAGE, "{{json .HealthCheck}}", "image")) as { Test: string[] } | null;
+    assert.match((healthcheck?.Test ?? []).join(" "), /\/healthz/);
+  });
+
+  let single = "";
+  it("one container: curl through a published port, a non-root process, /data writable on a named volume, the image's healthcheck", async () => {
+    await podman(["volume", "create", VOLUME]);
+    await podman(["run", "-d", "--name", CONTAINER, "-p", "127.0.0.1::8080", "-v", `${VOLUME}:/data`, IMAGE]);
+    single = `http://127.0.0.1:${await publishedPort(CONTAINER)}`;
+    await waitFor(
+      "the app to answer",
+      async () => ((await curl("GET", `${single}/healthz`)).status === 200 ? true : undefined),
+      20_000,
+    );
+    assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":1}' });
+    assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":2}' });
+    assert.deepEqual(await curl("POST", `${single}/checkpoint`), {
+      status: 200,
+      body: '{"counter":2,"status":"checkpoint saved"}',
+    });
+    // The server's own process (pid 1) runs as the image's user; the checkpoint is its file.
+    assert.equal(
+      (await podman(["top", CONTAINER, "user", "args"])).stdout.trim().split("\n")[1]?.split(/\s+/)[0],
+      "node",
+    );
+    assert.equal(
+      (await podman(["exec", CONTAINER, "stat", "-c", "%U %n", "/data/checkpoint.json"])).stdout.trim(),
+      "node /data/checkpoint.json",
+    );
+    const check = await podman(["healthcheck", "run", CONTAINER], { check: false });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.equal(await inspect(CONTAINER, "{{.State.Health.Status}}"), "healthy");
+  });
+
+  it("`podman stop` with a request in flight: the request is answered, the process exits 0 within the grace period", async () => {
+    const { port } = new URL(single);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write('POST /checkpoint HTTP/1.1\r\nHost: app\r\nContent-Length: 10\r\n\r\n{"a":');
+    const started = Date.now();
+    const stopping = podman(["stop", CONTAINER]); // the engine's default: 10 s, then SIGKILL
+    await waitFor(
+      "the stop signal to reach the server",
+      async () => ((await podman(["logs", CONTAINER])).stdout.includes("SIGTERM received") ? true : undefined),
+      8_000,
+    );
+    socket.write('"b"}\r\n');
+    await stopping;
+    await closed;
+    const seconds = (Date.now() - started) / 1000;
+    assert.match(
+      answer,
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close[\s\S]*\{"counter":2,"status":"checkpoint saved"\}$/i,
+    );
+    assert.equal(await inspect(CONTAINER, "{{.State.ExitCode}}"), "0");
+    assert.ok(seconds < 10, `stopped after ${seconds} s`);
+  });
+
+  it("a new container on the same named volume with RESTORE_ON_START=true goes on from the checkpoint", async () => {
+    await podman(["rm", CONTAINER]);
+    await podman([
+      "run",
+      "-d",
+      "--name",
+      CONTAINER,
+      "-p",
+      "127.0.0.1::8080",
+      "-v",
+      `${VOLUME}:/data`,
+      "-e",
+      "RESTORE_ON_START=true",
+      IMAGE,
+    ]);
+    single = `http://127.0.0.1:${await publishedPort(CONTAINER)}`;
+    await waitFor(
+      "the app to answer",
+      async () => ((await curl("GET", `${single}/healthz`)).status === 200 ? true : undefined),
+      20_000,
+    );
+    assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":3}' });
+    await podman(["rm", "-f", "-t", "2", CONTAINER]);
+    await podman(["volume", "rm", VOLUME]);
+  });
+
+  it("compose: the app healthy first, then Prometheus; its target is up and its cell_counter is the app's", async () => {
+    pump = pumpHealthchecks(engine as Engine, `label=com.docker.compose.project=${PROJECT}`);
+    await compose(["up", "-d", "app", "prometheus"]);
+    const app = `${PROJECT}_app_1`;
+    const prometheus = `${PROJECT}_prometheus_1`;
+    const healthy = JSON.parse(await inspect(app, "{{json .State.Health.Log}}")) as { ExitCode: number; End: string }[];
+    const firstPass = healthy.find((entry) => entry.ExitCode === 0);
+    assert.ok(firstPass, "the app passed a healthcheck");
+    assert.ok(new Date(await inspect(prometheus, "{{.State.StartedAt}}")) > new Date(firstPass.End));
+
+    const base = `http://127.0.0.1:${ports.APP_PORT}`;
+    for (let i = 0; i < 5; i++) assert.equal((await curl("GET", `${base}/`)).status, 200);
+    const { body } = await curl("POST", `${base}/checkpoint`);
+    const counter = (JSON.parse(body) as { counter: number }).counter;
+    await waitFor(
+      "Prometheus's cell_counter to equal the app's",
+      async () => {
+        const [up] = await query('up{job="cell-counter"}');
+        const [value] = await query("cell_counter");
+        return up?.value[1] === "1" && value?.value[1] === String(counter) ? true : undefined;
+      },
+      60_000,
+    );
+    await waitFor(
+      "Prometheus to be healthy",
+      async () => ((await inspect(prometheus, "{{.State.Health.Status}}")) === "healthy" ? true : undefined),
+      30_000,
+    );
+    await compose(["down", "-v", "-t", "5"]);
+  });
+
+  it("compose: an app that never gets ready keeps Prometheus from starting", async () => {
+    scratch = await mkdtemp(join(tmpdir(), "cell-counter-compose-"));
+    // The operator's way to change a service: an override file. Redis that no one serves: /readyz is 503.
+    const override = join(scratch, "never-ready.yml");
+    await writeFile(
+      override,
+      "services:\n  app:\n    environment:\n      STORAGE: redis\n      REDIS_URL: redis://127.0.0.1:9\n",
+    );
+    const result = await compose(["up", "-d", "app", "prometheus"], { check: false }, [COMPOSE_FILE, override]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /unhealthy/);
+    assert.equal(await inspect(`${PROJECT}_app_1`, "{{.State.Health.Status}}"), "unhealthy");
+    const started = await podman(["ps", "-a", "--filter", `name=${PROJECT}_prometheus`, "--format", "{{.State}}"]);
+    assert.doesNotMatch(started.stdout, /running/);
+    await compose(["down", "-v", "-t", "5"], {}, [COMPOSE_FILE, override]);
+  });
+
+  it("compose --profile replicas: three replicas share one Redis exactly; Prometheus finds all three", async () => {
+    await compose(["--profile", "replicas", "up", "-d", "app", "redis", "app-replicas", "prometheus"]);
+    const replicas: string[] = [];
+    for (const index of [1, 2, 3]) {
+      const { stdout } = await compose([
+        "--profile",
+        "replicas",
+        "port",
+        "--index",
+        String(index),
+        "app-replicas",
+        "8080",
+      ]);
+      replicas.push(`http://127.0.0.1:${stdout.trim().split(":").pop()}`);
+    }
+    for (const replica of replicas) {
+      await waitFor(
+        "a replica to be ready",
+        async () => ((await curl("GET", `${replica}/readyz`)).status === 200 ? true : undefined),
+        30_000,
+      );
+    }
+    // 3 × 100 increments at once, 20 at a time per replica: each value handed out once.
+    const values: number[] = [];
+    await Promise.all(
+      replicas.flatMap((replica) =>
+        Array.from({ length: 20 }, async () => {
+          for (let i = 0; i < 5; i++) {
+            const response = await fetch(`${replica}/`);
+            assert.equal(response.status, 200);
+            values.push(((await response.json()) as { counter: number }).counter);
+          }
+        }),
+      ),
+    );
+    assert.deepEqual(
+      values.sort((a, b) => a - b),
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+    await waitFor(
+      "Prometheus to scrape three replicas",
+      async () => {
+        const found = await query('up{job="cell-counter-replicas"} == 1');
+        const counters = await query('cell_counter{job="cell-counter-replicas"}');
+        return found.length === 3 && counters.every((series) => series.value[1] === "300") && counters.length === 3
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+  });
+
+  it("compose down -v leaves nothing of the project: no container, volume or network", async () => {
+    await compose(["--profile", "replicas", "down", "-v", "--remove-orphans", "-t", "5"]);
+    await pump?.stop();
+    pump = undefined;
+    const label = `label=com.docker.compose.project=${PROJECT}`;
+    assert.equal((await podman(["ps", "-a", "-q", "--filter", label])).stdout.trim(), "");
+    assert.equal((await podman(["volume", "ls", "-q", "--filter", label])).stdout.trim(), "");
+    assert.equal((await podman(["network", "ls", "-q", "--filter", label])).stdout.trim(), "");
+    assert.doesNotMatch((await podman(["volume", "ls", "-q"])).stdout, new RegExp(PROJECT));
+  });
+});
