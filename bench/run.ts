@@ -2,7 +2,7 @@
 // rounds; durable checkpoints against the disk's limit; growth over a million requests; the core
 // alone. Prints a markdown table and writes it to bench/results/ (and docs/ for a full run).
 // `--quick` runs everything briefly, to show it works.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -28,6 +28,7 @@ const root = new URL("..", import.meta.url).pathname;
 const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    only: { type: "string" },
     rounds: { type: "string" },
     duration: { type: "string" },
     out: { type: "string" },
@@ -59,22 +60,44 @@ interface Server {
   env: Record<string, string>;
   /** Another runtime in node's place. */
   runtime?: string[];
+  /** Processes of the same server, all on the server's core, the load shared among them. */
+  replicas?: number;
 }
 
+const NODE_ADAPTER: Server = {
+  name: "node adapter, file storage (the bundle)",
+  args: [join(root, "dist/cell-counter.mjs")],
+  env: {},
+};
+
 const servers: Server[] = [
-  { name: "baseline (bare node:http)", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
-  { name: "node adapter, file storage", args: [join(root, "dist/cell-counter.mjs")], env: {} },
+  { name: "the limit: bare node:http", args: [join(root, "bench/servers/baseline.mjs")], env: {} },
+  { name: "peer: node:http + prom-client, by hand", args: [join(root, "bench/servers/node-prom-client.mjs")], env: {} },
+  { name: "peer: fastify + prom-client", args: [join(root, "bench/servers/fastify-prom-client.mjs")], env: {} },
+  NODE_ADAPTER,
   {
     name: "pnpm start (the built command, unbundled)",
     args: [join(root, "scripts/start.mjs"), "cell-counter"],
     env: {},
   },
-  { name: "h3 adapter, file storage", args: [join(root, "packages/server/dist/bin/cell-counter-h3.js")], env: {} },
   { name: "reference: bare h3, no metrics", args: [join(root, "bench/servers/h3-bare.mjs")], env: {} },
+  { name: "peer: h3 + prom-client", args: [join(root, "bench/servers/h3-prom-client.mjs")], env: {} },
+  { name: "h3 adapter, file storage", args: [join(root, "packages/server/dist/bin/cell-counter-h3.js")], env: {} },
+  {
+    name: "peer: node:http + ioredis, INCR per request",
+    args: [join(root, "bench/servers/node-ioredis.mjs")],
+    env: { REDIS_URL: redis.url },
+  },
   {
     name: "node adapter, Redis storage",
     args: [join(root, "dist/cell-counter.mjs")],
     env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:" },
+  },
+  {
+    name: "3 replicas of the node adapter on one Redis, aggregate",
+    args: [join(root, "dist/cell-counter.mjs")],
+    env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench-replicas:" },
+    replicas: 3,
   },
   { name: "reference: bare Bun.serve", args: [join(root, "bench/servers/bun-bare.mjs")], env: {}, runtime: BUN },
   {
@@ -117,8 +140,47 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-async function load(url: string, seconds: number) {
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds });
+const LOAD_CORE = hasTaskset ? ["taskset", "-c", "1"] : [];
+
+interface Load {
+  rps: number;
+  /** Latency percentiles, in milliseconds. */
+  p50: number;
+  p99: number;
+}
+
+/** wrk on the other core: `GET /` over keep-alive connections shared among the URLs, for `seconds`. */
+async function load(urls: string[], seconds: number): Promise<Load> {
+  const runs = await Promise.all(
+    urls.map(
+      (url) =>
+        new Promise<Load>((resolve, reject) => {
+          const connections = String(Math.ceil(CONNECTIONS / urls.length));
+          const [file, ...args] = [
+            ...LOAD_CORE,
+            "wrk",
+            "-t1",
+            `-c${connections}`,
+            `-d${Math.max(1, Math.round(seconds))}s`,
+            "--latency",
+            url,
+          ];
+          execFile(file as string, args, (error, stdout) => {
+            if (error) return reject(new Error(`wrk (scripts/install-test-tools.sh installs it): ${error.message}`));
+            const ms = (percent: number) => {
+              const [, value, unit] = new RegExp(`^\\s+${percent}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(stdout) ?? [];
+              return Number(value) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
+            };
+            resolve({ rps: Number(/^Requests\/sec:\s+([\d.]+)/m.exec(stdout)?.[1]), p50: ms(50), p99: ms(99) });
+          });
+        }),
+    ),
+  );
+  return {
+    rps: runs.reduce((sum, run) => sum + run.rps, 0),
+    p50: Math.max(...runs.map((run) => run.p50)),
+    p99: Math.max(...runs.map((run) => run.p99)),
+  };
 }
 
 /** Mean time of a `GET /metrics`, one after another over one keep-alive connection. */
@@ -152,23 +214,29 @@ const median = (values: number[]) => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-// 1. Throughput and latency, interleaved: baseline, node, h3, redis, baseline, node…
+// `--only <text>`: the limit and the servers whose name contains the text, throughput alone.
+if (flags.only) {
+  const only = flags.only;
+  servers.splice(1, servers.length, ...servers.slice(1).filter((server) => server.name.includes(only)));
+}
+
+// 1. Throughput and latency, interleaved: the limit, the peers, cell-counter's hosts, the limit again…
 const runs = new Map<string, Run[]>(servers.map((server) => [server.name, []]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const server of servers) {
-    const running = await start(server);
-    await load(running.url, QUICK ? 0.5 : 2); // warm-up: JIT, sockets
-    const result = await load(running.url, DURATION);
+    const processes = [];
+    for (let replica = 0; replica < (server.replicas ?? 1); replica++) processes.push(await start(server));
+    const urls = processes.map((running) => running.url);
+    await load(urls, QUICK ? 1 : 2); // warm-up: JIT, sockets
+    const result = await load(urls, DURATION);
     const run: Run = {
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      scrapeMs: await scrapeMs(running.url, QUICK ? 10 : 200),
-      rss: rssBytes(running.pid),
+      ...result,
+      scrapeMs: await scrapeMs(urls[0] as string, QUICK ? 10 : 200),
+      rss: processes.reduce((sum, running) => sum + rssBytes(running.pid), 0),
     };
     runs.get(server.name)?.push(run);
     console.error(`round ${round} ${server.name}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`);
-    await stop(running);
+    await Promise.all(processes.map(stop));
   }
 }
 const baseline = runs.get(servers[0]?.name as string) as Run[];
@@ -181,14 +249,30 @@ const throughput = servers.map((server) => {
     ratio: median(own.map((run, index) => run.rps / (baseline[index] as Run).rps)),
     p50: median(own.map((run) => run.p50)),
     p99: median(own.map((run) => run.p99)),
-    p99Ratio: median(own.map((run, index) => run.p99 / Math.max((baseline[index] as Run).p99, 1))),
+    p99Ratio: median(own.map((run, index) => run.p99 / (baseline[index] as Run).p99)),
     scrapeMs: scrapes.length ? median(scrapes) : undefined,
     rss: median(own.map((run) => run.rss)),
   };
 });
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const throughputTable = [
+  "| server | req/s | × the limit | p50 ms | p99 ms | p99 × the limit's | `/metrics` scrape ms | RSS after load |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...throughput.map(
+    (row) =>
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
+  ),
+];
+if (flags.only) {
+  console.log(throughputTable.join("\n"));
+  await redis.stop();
+  killCommands();
+  rmSync(scratch, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // 2. Growth: RSS and /metrics size after N requests, half of them on random unknown paths.
-const growthServer = servers[1] as Server;
+const growthServer = NODE_ADAPTER;
 const growing = await start(
   {
     ...growthServer,
@@ -242,7 +326,7 @@ await stop(growing);
 // 3. Durable checkpoints, and 4. the core alone, in this process.
 const checkpoints: CheckpointFigures = await benchCheckpoints(join(scratch, "checkpoints"), QUICK, async () => {
   const server = await start(growthServer, "latency");
-  return { url: server.url, stop: () => stop(server), load: (seconds: number) => load(server.url, seconds) };
+  return { url: server.url, stop: () => stop(server), load: (seconds: number) => load([server.url], seconds) };
 });
 const core: CoreFigures = await benchCore(QUICK);
 // 5. The Lambda function's cold init, on each shared storage.
@@ -270,23 +354,17 @@ rmSync(scratch, { recursive: true, force: true });
 // Report.
 const now = new Date();
 const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const lines = [
   `# cell-counter benchmarks${QUICK ? " (quick run: figures not meaningful)" : ""}`,
   "",
   `- date: ${now.toISOString()}`,
   `- command: \`${command}\``,
   `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
-  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; autocannon, ${CONNECTIONS} connections, \`GET /\`, ${DURATION} s after a warm-up; ${ROUNDS} interleaved rounds, medians; ratios to the baseline of the same round`,
+  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round. Growth and checkpoint latency are loaded with autocannon`,
   "",
   "## Requests per second",
   "",
-  "| server | req/s | × baseline | p50 ms | p99 ms | p99 × baseline | `/metrics` scrape ms | RSS after load |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-  ...throughput.map(
-    (row) =>
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50} | ${row.p99} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
-  ),
+  ...throughputTable,
   "",
   "## Durable checkpoints (file storage, fsync on)",
   "",

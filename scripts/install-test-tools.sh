@@ -2,12 +2,13 @@
 # Installs the programs the tests start for real, from Debian's packages, when they are missing:
 # prometheus and promtool, docker-compose, redis-server, strace (to see a checkpoint's system calls),
 # curl, and a container engine for the image's end-to-end test: podman with runc, its network
-# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images).
+# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images); wrk, the
+# load generator of `pnpm bench`.
 set -euo pipefail
 
 # package → a command it provides, or a file (for helpers outside PATH)
 declare -A PROBE_OF=(
-  [prometheus]=promtool [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace [curl]=curl
+  [prometheus]=promtool [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace [curl]=curl [wrk]=wrk
   [podman]=podman [runc]=runc [debootstrap]=debootstrap [iptables]=iptables
   [netavark]=/usr/lib/podman/netavark [aardvark-dns]=/usr/lib/podman/aardvark-dns
   [containernetworking-plugins]=/usr/lib/cni/bridge
