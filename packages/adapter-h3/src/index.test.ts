@@ -26,5 +26,6 @@ describe("h3 app mounted into another h3 app", () => {
     assert.match(await text("/counter/nope"), /^404 .*"code":"NOT_FOUND"/);
     assert.match(await text("/counter/checkpoint"), /^405 .*"code":"METHOD_NOT_ALLOWED"/);
     assert.equal(await text("/hello"), "200 another route");
+    assert.equal((await app.request("/counterpart")).status, 404, "only below the mount path");
   });
 });

@@ -1,4 +1,11 @@
-import { type CoreRequest, type CoreResponse, createConnectionQueue, hasBody, type Service } from "@cell-counter/core";
+import {
+  type CoreRequest,
+  type CoreResponse,
+  createConnectionQueue,
+  hasBody,
+  ROUTES,
+  type Service,
+} from "@cell-counter/core";
 import { H3, type H3Event } from "h3";
 import { FastResponse } from "srvx";
 
@@ -9,22 +16,33 @@ import { FastResponse } from "srvx";
  */
 export function createH3App(service: Service): H3 {
   const inOrder = createConnectionQueue<object>();
-  return new H3({ allowMalformedURL: true }).all("/**", (event) => {
+  const answer = (event: H3Event) => {
     // On node, requests pipelined on one connection are processed in the order they arrived.
     const connection = event.runtime?.node?.req.socket ?? event;
     const answer = inOrder(connection, () => service.handle(h3EventToRequest(event)));
     return "then" in answer ? answer.then(coreResponseToResponse) : coreResponseToResponse(answer);
-  });
+  };
+  const app = new H3({ allowMalformedURL: true });
+  // The API's paths as static routes, which h3's router finds without splitting the path or
+  // making parameters; every other path (the core answers 404, 405…) through the catch-all.
+  for (const path of [...ROUTES.map((route) => route.path), CATCH_ALL]) {
+    app.all(path, answer, { meta: { [OWN_ROUTE]: path } });
+  }
+  return app;
 }
 
 const CATCH_ALL = "/**";
+/** Where a route of this app keeps its own path: mounted, h3 prefixes the route with the mount path. */
+const OWN_ROUTE = "cellCounterRoute";
 
 /** The request as the core sees it: its target below the path the app is mounted at. */
 export function h3EventToRequest(event: H3Event): CoreRequest {
   const { req } = event;
-  // A mounted app's routes carry the mount path: `/counter/**`.
-  const route = event.context.matchedRoute?.route ?? CATCH_ALL;
-  const base = route.endsWith(CATCH_ALL) ? route.slice(0, -CATCH_ALL.length) : "";
+  // A mounted app's routes carry the mount path: `/counter/**`, `/counter/checkpoint`.
+  const matched = event.context.matchedRoute;
+  const own = (matched?.meta?.[OWN_ROUTE] as string | undefined) ?? CATCH_ALL;
+  const route = matched?.route ?? own;
+  const base = route.length > own.length ? route.slice(0, route.length - own.length).replace(/\/$/, "") : "";
   // On node, the raw request line and header object are at hand: no URL or Headers to build.
   const node = event.runtime?.node?.req;
   const headers = node ? node.headers : req.headers;
