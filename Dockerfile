@@ -25,4 +25,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "/app/cell-counter.mjs"]
+# V8's young generation would otherwise grow from 8 to 32 MiB under load: the process's memory stays flat.
+CMD ["node", "--max-semi-space-size=4", "/app/cell-counter.mjs"]

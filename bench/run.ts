@@ -12,6 +12,7 @@ import {
   BUN,
   call,
   DENO,
+  imageSpec,
   killCommands,
   type Running,
   startCommand,
@@ -64,9 +65,12 @@ interface Server {
   replicas?: number;
 }
 
+/** The bundle, run with the node flags of the image's command. */
+const IMAGE_NODE_FLAGS = imageSpec().cmd.slice(1, -1);
+const BUNDLE = [...IMAGE_NODE_FLAGS, join(root, "dist/cell-counter.mjs")];
 const NODE_ADAPTER: Server = {
-  name: "node adapter, file storage (the bundle)",
-  args: [join(root, "dist/cell-counter.mjs")],
+  name: "node adapter, file storage (the bundle, as the image runs it)",
+  args: BUNDLE,
   env: {},
 };
 
@@ -77,12 +81,16 @@ const servers: Server[] = [
   NODE_ADAPTER,
   {
     name: "pnpm start (the built command, unbundled)",
-    args: [join(root, "scripts/start.mjs"), "cell-counter"],
+    args: [...IMAGE_NODE_FLAGS, join(root, "scripts/start.mjs"), "cell-counter"],
     env: {},
   },
   { name: "reference: bare h3, no metrics", args: [join(root, "bench/servers/h3-bare.mjs")], env: {} },
   { name: "peer: h3 + prom-client", args: [join(root, "bench/servers/h3-prom-client.mjs")], env: {} },
-  { name: "h3 adapter, file storage", args: [join(root, "packages/server/dist/bin/cell-counter-h3.js")], env: {} },
+  {
+    name: "h3 adapter, file storage",
+    args: [...IMAGE_NODE_FLAGS, join(root, "packages/server/dist/bin/cell-counter-h3.js")],
+    env: {},
+  },
   {
     name: "peer: node:http + ioredis, INCR per request",
     args: [join(root, "bench/servers/node-ioredis.mjs")],
@@ -90,12 +98,12 @@ const servers: Server[] = [
   },
   {
     name: "node adapter, Redis storage",
-    args: [join(root, "dist/cell-counter.mjs")],
+    args: BUNDLE,
     env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:" },
   },
   {
     name: "3 replicas of the node adapter on one Redis, aggregate",
-    args: [join(root, "dist/cell-counter.mjs")],
+    args: BUNDLE,
     env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench-replicas:" },
     replicas: 3,
   },

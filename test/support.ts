@@ -10,22 +10,6 @@ export const BUNDLE = join(root, "dist/cell-counter.mjs");
 
 export const run = promisify(execFile);
 
-/** The final stage of the Dockerfile: its ENV, its CMD, its HEALTHCHECK command. */
-export function imageSpec(): { env: Record<string, string>; cmd: string[]; healthcheck: string[] } {
-  const text = readFileSync(join(root, "Dockerfile"), "utf8").replace(/\\\n\s*/g, " ");
-  const finalStage = text.slice(text.lastIndexOf("\nFROM "));
-  const env: Record<string, string> = {};
-  for (const [, assignments] of finalStage.matchAll(/^ENV (.+)$/gm)) {
-    for (const [, key, value] of (assignments as string).matchAll(/(\w+)=(\S+)/g)) env[key as string] = value as string;
-  }
-  const json = (instruction: string) => {
-    const match = new RegExp(`^${instruction} .*?(\\[.*\\])$`, "m").exec(finalStage);
-    if (!match) throw new Error(`no ${instruction} in the final stage`);
-    return JSON.parse(match[1] as string) as string[];
-  };
-  return { env, cmd: json("CMD"), healthcheck: json("HEALTHCHECK") };
-}
-
 /** A PromQL expression as Grafana sends it, its variables replaced. */
 export function resolveVariables(expr: string, environment = ".*"): string {
   return expr.replaceAll("$__rate_interval", "1m").replaceAll("$environment", environment);
@@ -61,7 +45,7 @@ export function alertRules(): { alert: string; expr: string }[] {
   );
 }
 
-export { freePort } from "@cell-counter/tooling";
+export { freePort, imageSpec } from "@cell-counter/tooling";
 
 /** Polls `check` until it returns a value other than `undefined`, at most `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

@@ -17,7 +17,16 @@ after(async () => {
 describe("the image's command, run here: the bundle, its CMD and its environment", () => {
   it("serves from one self-contained file, passes both healthchecks, keeps its checkpoint across a restart, stops on SIGTERM", async () => {
     const { env, cmd, healthcheck } = imageSpec();
-    assert.deepEqual(cmd, ["node", "/app/cell-counter.mjs"]);
+    assert.deepEqual(cmd, ["node", "--max-semi-space-size=4", "/app/cell-counter.mjs"]);
+    const nodeFlags = cmd.slice(1, -1);
+    const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts;
+    for (const name of ["start", "start:h3"]) {
+      assert.match(
+        scripts[name],
+        new RegExp(`^node ${nodeFlags.join(" ")} scripts/start\\.mjs `),
+        `pnpm ${name} runs node as the image does`,
+      );
+    }
     assert.equal(env.CHECKPOINT_PATH, "/data/checkpoint.json");
     assert.equal(env.PORT, "8080");
     assert.match(readFileSync(join(root, "Dockerfile"), "utf8"), /^USER node$/m);
@@ -29,7 +38,7 @@ describe("the image's command, run here: the bundle, its CMD and its environment
     await copyFile(BUNDLE, join(app, "cell-counter.mjs"));
     const port = String(await freePort());
     const imageEnv = { ...env, PORT: port, CHECKPOINT_PATH: join(scratch, "data", "checkpoint.json") };
-    const args = [join(app, "cell-counter.mjs")];
+    const args = [...nodeFlags, join(app, "cell-counter.mjs")];
 
     const first = await startCommand(args, imageEnv, app);
     assert.match(

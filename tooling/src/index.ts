@@ -1,5 +1,6 @@
 export { buildImage, buildStandIns, type Engine, pumpHealthchecks, startEngine } from "./containers.js";
 export { type DynamoDbServer, startDynamoDb } from "./dynalite.js";
+export { imageSpec } from "./image.js";
 export { invokeAsFetch, LAMBDA_SOURCES, type LambdaSource, requestToEvent } from "./lambda.js";
 export { packWorkspace, tarballsFor } from "./pack.js";
 export {
