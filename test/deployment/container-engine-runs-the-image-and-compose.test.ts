@@ -67,6 +67,18 @@ async function publishedPort(container: string): Promise<string> {
   return (await podman(["port", container, "8080"])).stdout.trim().split(":").pop() as string;
 }
 
+/** The image in a container on the named volume, its port published on loopback: its URL once it answers. */
+async function runSingle(options: string[] = []): Promise<string> {
+  await podman(["run", "-d", "--name", CONTAINER, "-p", "127.0.0.1::8080", "-v", `${VOLUME}:/data`, ...options, IMAGE]);
+  const url = `http://127.0.0.1:${await publishedPort(CONTAINER)}`;
+  await waitFor(
+    "the app to answer",
+    async () => ((await curl("GET", `${url}/healthz`)).status === 200 ? true : undefined),
+    20_000,
+  );
+  return url;
+}
+
 interface Series {
   metric: Record<string, string>;
   value: [number, string];
@@ -111,13 +123,7 @@ describe("a container engine runs the image and the compose file (podman + docke
   let single = "";
   it("one container: curl through a published port, a non-root process, /data writable on a named volume, the image's healthcheck", async () => {
     await podman(["volume", "create", VOLUME]);
-    await podman(["run", "-d", "--name", CONTAINER, "-p", "127.0.0.1::8080", "-v", `${VOLUME}:/data`, IMAGE]);
-    single = `http://127.0.0.1:${await publishedPort(CONTAINER)}`;
-    await waitFor(
-      "the app to answer",
-      async () => ((await curl("GET", `${single}/healthz`)).status === 200 ? true : undefined),
-      20_000,
-    );
+    single = await runSingle();
     assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":1}' });
     assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":2}' });
     assert.deepEqual(await curl("POST", `${single}/checkpoint`), {
@@ -173,25 +179,7 @@ describe("a container engine runs the image and the compose file (podman + docke
 
   it("a new container on the same named volume with RESTORE_ON_START=true goes on from the checkpoint", async () => {
     await podman(["rm", CONTAINER]);
-    await podman([
-      "run",
-      "-d",
-      "--name",
-      CONTAINER,
-      "-p",
-      "127.0.0.1::8080",
-      "-v",
-      `${VOLUME}:/data`,
-      "-e",
-      "RESTORE_ON_START=true",
-      IMAGE,
-    ]);
-    single = `http://127.0.0.1:${await publishedPort(CONTAINER)}`;
-    await waitFor(
-      "the app to answer",
-      async () => ((await curl("GET", `${single}/healthz`)).status === 200 ? true : undefined),
-      20_000,
-    );
+    single = await runSingle(["-e", "RESTORE_ON_START=true"]);
     assert.deepEqual(await curl("GET", `${single}/`), { status: 200, body: '{"counter":3}' });
     await podman(["rm", "-f", "-t", "2", CONTAINER]);
     await podman(["volume", "rm", VOLUME]);
