@@ -36,7 +36,7 @@ const { values: flags } = parseArgs({
   },
 });
 const QUICK = flags.quick;
-const ROUNDS = Number(flags.rounds ?? (QUICK ? 2 : 3));
+const ROUNDS = Number(flags.rounds ?? (QUICK ? 1 : 3));
 const DURATION = Number(flags.duration ?? (QUICK ? 1 : 10));
 const GROWTH = QUICK ? [2_000, 10_000] : [10_000, 100_000, 1_000_000];
 const CONNECTIONS = 50;
