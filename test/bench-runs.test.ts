@@ -35,7 +35,7 @@ describe("pnpm bench --quick (bounded: about 45 s, one round; proves the benchma
       "file storage, 50 concurrent checkpoints",
       "handle GET /, Prometheus metrics",
     ]) {
-      assert.match(stdout, new RegExp(`\\| ${row.replace(/[()]/g, "\\$&")}`), row);
+      assert.match(stdout, new RegExp(`\\| ${row.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), row);
     }
     const files = await readdir(out);
     const table = files.find((name) => name.endsWith(".md"));
