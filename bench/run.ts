@@ -222,10 +222,14 @@ const median = (values: number[]) => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-// `--only <text>`: the limit and the servers whose name contains the text, throughput alone.
+// `--only <text>[,<text>…]`: the limit and the servers whose name contains one of the texts, throughput alone.
 if (flags.only) {
-  const only = flags.only;
-  servers.splice(1, servers.length, ...servers.slice(1).filter((server) => server.name.includes(only)));
+  const only = flags.only.split(",");
+  servers.splice(
+    1,
+    servers.length,
+    ...servers.slice(1).filter((server) => only.some((text) => server.name.includes(text))),
+  );
 }
 
 // 1. Throughput and latency, interleaved: the limit, the peers, cell-counter's hosts, the limit again…
