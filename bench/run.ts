@@ -275,11 +275,15 @@ const throughputTable = [
       `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
   ),
 ];
-if (flags.only) {
-  console.log(throughputTable.join("\n"));
+/** Stops what the benchmark started and removes its files. */
+async function cleanUp(): Promise<void> {
   await redis.stop();
   killCommands();
   rmSync(scratch, { recursive: true, force: true });
+}
+if (flags.only) {
+  console.log(throughputTable.join("\n"));
+  await cleanUp();
   process.exit(0);
 }
 
@@ -359,9 +363,7 @@ const lambdaInit = (
 });
 await dynamo.stop();
 
-await redis.stop();
-killCommands();
-rmSync(scratch, { recursive: true, force: true });
+await cleanUp();
 
 // Report.
 const now = new Date();

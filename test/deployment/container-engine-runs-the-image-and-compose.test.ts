@@ -20,7 +20,7 @@ const PROJECT = `cellcounter${process.pid}`;
 const CONTAINER = `${PROJECT}-single`;
 const VOLUME = `${PROJECT}-data`;
 const composeFile = parse(readFileSync(COMPOSE_FILE, "utf8")) as {
-  services: Record<string, { image?: string; stop_grace_period?: string }>;
+  services: Record<string, { image?: string }>;
 };
 
 let engine: Engine | undefined;

@@ -16,7 +16,7 @@ import { FastResponse } from "srvx";
  */
 export function createH3App(service: Service): H3 {
   const inOrder = createConnectionQueue<object>();
-  const answer = (event: H3Event) => {
+  const respond = (event: H3Event) => {
     // On node, requests pipelined on one connection are processed in the order they arrived.
     const connection = event.runtime?.node?.req.socket ?? event;
     const answer = inOrder(connection, () => service.handle(h3EventToRequest(event)));
@@ -26,7 +26,7 @@ export function createH3App(service: Service): H3 {
   // The API's paths as static routes, which h3's router finds without splitting the path or
   // making parameters; every other path (the core answers 404, 405…) through the catch-all.
   for (const path of [...ROUTES.map((route) => route.path), CATCH_ALL]) {
-    app.all(path, answer, { meta: { [OWN_ROUTE]: path } });
+    app.all(path, respond, { meta: { [OWN_ROUTE]: path } });
   }
   return app;
 }
