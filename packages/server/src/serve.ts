@@ -12,9 +12,11 @@ export const SERVER_TIMEOUTS = {
   requestTimeoutMs: 30_000,
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: 5_000,
-  /** A socket with no activity at all is closed after this. */
+  /** A connection that neither sends nor takes a byte for this long is closed. */
   socketTimeoutMs: 60_000,
 } as const;
+
+export type ServerTimeouts = { readonly [name in keyof typeof SERVER_TIMEOUTS]: number };
 
 /** After SIGTERM or SIGINT, in-flight requests have this long before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 8_000;
@@ -31,12 +33,16 @@ type ClosableServer = Server & { [closing]?: boolean };
  * parser refuses (400, 431) get the contract's JSON error and are counted; `Expect: 100-continue`
  * is answered `100 Continue` only once the service accepts the request's head.
  */
-export function createTimedServer(listener: RequestListener, service: Service): Server {
+export function createTimedServer(
+  listener: RequestListener,
+  service: Service,
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
+): Server {
   const server: ClosableServer = createServer(
     {
-      headersTimeout: SERVER_TIMEOUTS.headersTimeoutMs,
-      requestTimeout: SERVER_TIMEOUTS.requestTimeoutMs,
-      keepAliveTimeout: SERVER_TIMEOUTS.keepAliveTimeoutMs,
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
       connectionsCheckingInterval: 1_000,
       // Answers written while the server shuts down tell keep-alive clients to go elsewhere.
       ServerResponse: class extends ServerResponse {
@@ -49,7 +55,7 @@ export function createTimedServer(listener: RequestListener, service: Service): 
     },
     listener,
   );
-  server.setTimeout(SERVER_TIMEOUTS.socketTimeoutMs);
+  closeStalledConnections(server, timeouts.socketTimeoutMs);
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     // As node itself does: answer only on a connection that has not been written to, then close it.
     if (!socket.writable || socket.bytesWritten > 0 || error.code === "ECONNRESET") {
@@ -82,6 +88,32 @@ export function createTimedServer(listener: RequestListener, service: Service): 
     writeResponse(response, early);
   });
   return server;
+}
+
+/**
+ * Closes the connections that have neither received nor sent a byte for `timeoutMs` (a client
+ * that stopped reading its answers, a peer gone without a word), as `server.setTimeout` would,
+ * but with one timer for the whole server instead of re-arming a timer on every request.
+ */
+function closeStalledConnections(server: Server, timeoutMs: number): void {
+  const seen = new Map<Socket, { read: number; written: number; since: number }>();
+  server.on("connection", (socket: Socket) => {
+    seen.set(socket, { read: 0, written: 0, since: performance.now() });
+    socket.once("close", () => seen.delete(socket));
+  });
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const [socket, last] of seen) {
+        const { bytesRead: read, bytesWritten: written } = socket;
+        if (read !== last.read || written !== last.written) Object.assign(last, { read, written, since: now });
+        else if (now - last.since >= timeoutMs) socket.destroy();
+      }
+    },
+    Math.max(10, timeoutMs / 4),
+  );
+  sweep.unref();
+  server.once("close", () => clearInterval(sweep));
 }
 
 function rawResponse({ status, headers, body }: CoreResponse): string {
