@@ -218,8 +218,14 @@ function failure(error: unknown, route: Route | undefined, onError: (error: unkn
 /** The metrics as handlers see them: a call that throws is reported, never fails the request. */
 function guarded(metrics: Metrics, onError: (error: unknown) => void): Metrics {
   return {
-    request: (endpoint, method, status, seconds) =>
-      guard(() => metrics.request(endpoint, method, status, seconds), onError),
+    // Called on every request: no closure made for it.
+    request(endpoint, method, status, seconds) {
+      try {
+        metrics.request(endpoint, method, status, seconds);
+      } catch (error) {
+        onError(error);
+      }
+    },
     succeeded: (operation, value) => guard(() => metrics.succeeded(operation, value), onError),
     failed: (operation, code) => guard(() => metrics.failed(operation, code), onError),
     ...(metrics.expose && { expose: metrics.expose.bind(metrics) }),
