@@ -275,6 +275,67 @@ const throughputTable = [
       `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
   ),
 ];
+
+// 1b. Side by side: a server and its reference on the server core at once, each under its own wrk.
+// Whatever slows the machine down during a round slows both; each one's requests per CPU-second
+// (user + system time of its process) is compared, which the sharing of the core does not skew.
+const PAIRS: [candidate: string, reference: string][] = [
+  ["pnpm start", "the limit"],
+  ["node adapter, file storage", "the limit"],
+  ["h3 adapter", "reference: bare h3"],
+  ["h3 adapter", "peer: h3 + prom-client"],
+  ["node adapter, Redis storage", "the limit"],
+];
+const PAIR_ROUNDS = QUICK ? 1 : Math.max(6, 2 * ROUNDS);
+const PAIR_SECONDS = QUICK ? 1 : 3;
+
+/** CPU time (user + system) a process has used so far, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+const sideBySide = [];
+for (const [candidateName, referenceName] of PAIRS) {
+  const pick = (text: string) => servers.find((server) => server.name.includes(text) && !server.replicas);
+  const [candidate, reference] = [pick(candidateName), pick(referenceName)];
+  if (!candidate || !reference) continue;
+  const both = [await start(candidate, "pair-a"), await start(reference, "pair-b")];
+  await Promise.all(both.map((running) => load([running.url], QUICK ? 1 : 2)));
+  const rounds: { rpsRatio: number; costRatio: number; rps: [number, number] }[] = [];
+  for (let round = 0; round < PAIR_ROUNDS; round++) {
+    const before = both.map((running) => cpuTicks(running.pid));
+    const [a, b] = (await Promise.all(both.map((running) => load([running.url], PAIR_SECONDS)))) as [Load, Load];
+    const [cpuA, cpuB] = both.map((running, index) => cpuTicks(running.pid) - (before[index] as number)) as [
+      number,
+      number,
+    ];
+    rounds.push({ rpsRatio: a.rps / b.rps, costRatio: a.rps / cpuA / (b.rps / cpuB), rps: [a.rps, b.rps] });
+  }
+  await Promise.all(both.map(stop));
+  const row = {
+    candidate: candidate.name,
+    reference: reference.name,
+    rps: [median(rounds.map((round) => round.rps[0])), median(rounds.map((round) => round.rps[1]))],
+    rpsRatio: median(rounds.map((round) => round.rpsRatio)),
+    costRatio: median(rounds.map((round) => round.costRatio)),
+    costRange: [
+      Math.min(...rounds.map((round) => round.costRatio)),
+      Math.max(...rounds.map((round) => round.costRatio)),
+    ],
+  };
+  console.error(`side by side: ${row.candidate} / ${row.reference}: ${row.costRatio.toFixed(3)} per CPU-second`);
+  sideBySide.push(row);
+}
+const sideBySideTable = [
+  `| server | its reference | req/s, each (shared core) | req/s ratio | requests per CPU-second × the reference's (median; lowest–highest of ${PAIR_ROUNDS} rounds) |`,
+  "| --- | --- | ---: | ---: | ---: |",
+  ...sideBySide.map(
+    (row) =>
+      `| ${row.candidate} | ${row.reference} | ${Math.round(row.rps[0] as number)} / ${Math.round(row.rps[1] as number)} | ${row.rpsRatio.toFixed(2)} | **${row.costRatio.toFixed(2)}** (${row.costRange[0]?.toFixed(2)}–${row.costRange[1]?.toFixed(2)}) |`,
+  ),
+];
+
 /** Stops what the benchmark started and removes its files. */
 async function cleanUp(): Promise<void> {
   await redis.stop();
@@ -282,7 +343,7 @@ async function cleanUp(): Promise<void> {
   rmSync(scratch, { recursive: true, force: true });
 }
 if (flags.only) {
-  console.log(throughputTable.join("\n"));
+  console.log([...throughputTable, "", ...sideBySideTable].join("\n"));
   await cleanUp();
   process.exit(0);
 }
@@ -379,6 +440,10 @@ const lines = [
   "## Requests per second",
   "",
   ...throughputTable,
+  "",
+  `## Side by side (both on the server core at once, each under its own wrk, ${PAIR_ROUNDS} rounds of ${PAIR_SECONDS} s)`,
+  "",
+  ...sideBySideTable,
   "",
   "## Durable checkpoints (file storage, fsync on)",
   "",

@@ -12,7 +12,7 @@ let out = "";
 after(() => (out ? rm(out, { recursive: true, force: true }) : undefined));
 
 describe("pnpm bench --quick (bounded: about 45 s, one round; proves the benchmark runs, asserts no timing)", () => {
-  it("measures every server, checkpoints, growth and the core, and writes its table and chart", async () => {
+  it("measures every server alone and side by side with its reference, checkpoints, growth and the core, and writes its table and chart", async () => {
     out = await mkdtemp(join(tmpdir(), "cell-counter-bench-"));
     const { stdout } = await run(
       process.execPath,
@@ -36,6 +36,18 @@ describe("pnpm bench --quick (bounded: about 45 s, one round; proves the benchma
       "handle GET /, Prometheus metrics",
     ]) {
       assert.match(stdout, new RegExp(`\\| ${row.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), row);
+    }
+    // Side by side: each pair on the server core at once, compared per CPU-second.
+    const sideBySide = (stdout.split("## Side by side")[1] ?? "").split("\n## ")[0] ?? "";
+    for (const pair of [
+      "| pnpm start (the built command, unbundled) | the limit: bare node:http |",
+      "| node adapter, file storage (the bundle, as the image runs it) | the limit: bare node:http |",
+      "| h3 adapter, file storage | reference: bare h3, no metrics |",
+      "| h3 adapter, file storage | peer: h3 + prom-client |",
+      "| node adapter, Redis storage | the limit: bare node:http |",
+    ]) {
+      const row = sideBySide.split("\n").find((line) => line.startsWith(pair)) ?? "";
+      assert.match(row, / \*\*\d+\.\d\d\*\* \(\d+\.\d\d–\d+\.\d\d\) \|$/, pair);
     }
     const files = await readdir(out);
     const table = files.find((name) => name.endsWith(".md"));
