@@ -9,20 +9,19 @@ export function createConnectionQueue<Key extends object>(): <T>(
   key: Key,
   task: () => MaybePromise<T>,
 ) => MaybePromise<T> {
-  const pending = new WeakMap<Key, Promise<unknown>>();
+  /** Per connection with a task under way: when the last one settles, and how many are left. */
+  const pending = new WeakMap<Key, { last: Promise<unknown>; count: number }>();
   return (key, task) => {
-    const before = pending.get(key);
-    const result = before ? before.then(task) : task();
-    if (isPromise(result)) {
-      const settled = result.then(
-        () => {},
-        () => {},
-      );
-      pending.set(key, settled);
-      settled.then(() => {
-        if (pending.get(key) === settled) pending.delete(key);
-      });
-    }
+    const queue = pending.get(key);
+    const result = queue ? queue.last.then(task) : task();
+    if (!isPromise(result)) return result;
+    const entry = queue ?? { last: result, count: 0 };
+    if (!queue) pending.set(key, entry);
+    entry.count++;
+    const settled = () => {
+      if (--entry.count === 0) pending.delete(key);
+    };
+    entry.last = result.then(settled, settled);
     return result;
   };
 }
