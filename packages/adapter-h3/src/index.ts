@@ -19,8 +19,7 @@ export function createH3App(service: Service): H3 {
   const respond = (event: H3Event) => {
     // On node, requests pipelined on one connection are processed in the order they arrived.
     const connection = event.runtime?.node?.req.socket ?? event;
-    const answer = inOrder(connection, () => service.handle(h3EventToRequest(event)));
-    return "then" in answer ? answer.then(coreResponseToResponse) : coreResponseToResponse(answer);
+    return inOrder(connection, () => service.handle(h3EventToRequest(event)), coreResponseToResponse);
   };
   const app = new H3({ allowMalformedURL: true });
   // The API's paths as static routes, which h3's router finds without splitting the path or

@@ -8,9 +8,11 @@ import { type CoreRequest, type CoreResponse, createConnectionQueue, hasBody, ty
 export function createNodeListener(service: Service): (request: IncomingMessage, response: ServerResponse) => void {
   const inOrder = createConnectionQueue<object>();
   return (request, response) => {
-    const answer = inOrder(request.socket, () => service.handle(incomingMessageToRequest(request)));
-    if ("then" in answer) answer.then((ready) => writeResponse(response, ready));
-    else writeResponse(response, answer);
+    inOrder(
+      request.socket,
+      () => service.handle(incomingMessageToRequest(request)),
+      (answer) => writeResponse(response, answer),
+    );
   };
 }
 

@@ -1,28 +1,49 @@
 import type { MaybePromise } from "./ports/storage.js";
 
+interface Pending {
+  /** Settles once the last task queued on the connection has its answer used. */
+  last: Promise<unknown>;
+  /** Tasks of the connection still without an answer. */
+  count: number;
+}
+
 /**
  * Runs the requests of one connection in the order they arrived: a task starts only once the
- * previous one on the same key has its answer (RFC 9112 §9.3.2: `GET /` is not safe, so
- * pipelined requests may not be processed in parallel). Synchronous when nothing is pending.
+ * previous one on the same key has its answer, and `use` has been called with it (RFC 9112
+ * §9.3.2: `GET /` is not safe, so pipelined requests may not be processed in parallel).
+ * Synchronous when nothing is pending: `use` is then called at once and its result returned.
+ * The queue's state is kept on the key itself (the socket), under a symbol of this queue.
  */
-export function createConnectionQueue<Key extends object>(): <T>(
+export function createConnectionQueue<Key extends object>(): <T, R>(
   key: Key,
   task: () => MaybePromise<T>,
-) => MaybePromise<T> {
-  /** Per connection with a task under way: when the last one settles, and how many are left. */
-  const pending = new WeakMap<Key, { last: Promise<unknown>; count: number }>();
-  return (key, task) => {
-    const queue = pending.get(key);
-    const result = queue ? queue.last.then(task) : task();
-    if (!isPromise(result)) return result;
-    const entry = queue ?? { last: result, count: 0 };
-    if (!queue) pending.set(key, entry);
-    entry.count++;
-    const settled = () => {
-      if (--entry.count === 0) pending.delete(key);
-    };
-    entry.last = result.then(settled, settled);
-    return result;
+  use: (answer: T) => R,
+) => MaybePromise<R> {
+  const PENDING = Symbol("pending requests");
+  return <T, R>(key: Key, task: () => MaybePromise<T>, use: (answer: T) => R): MaybePromise<R> => {
+    const holder = key as Key & { [PENDING]?: Pending };
+    let pending = holder[PENDING];
+    // A task queued behind another starts once that one settles, whether it succeeded or failed.
+    const result = pending?.count ? pending.last.then(task, task) : task();
+    if (!isPromise(result)) return use(result);
+    if (pending === undefined) {
+      pending = { last: result, count: 0 };
+      holder[PENDING] = pending;
+    }
+    const queue = pending;
+    queue.count++;
+    const used = result.then(
+      (answer) => {
+        queue.count--;
+        return use(answer);
+      },
+      (error: unknown) => {
+        queue.count--;
+        throw error;
+      },
+    );
+    queue.last = used;
+    return used;
   };
 }
 
