@@ -182,7 +182,8 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
         return;
       }
       const last = counterOf(outcome);
-      for (const [index, waiter] of batch.entries()) waiter.resolve(last - BigInt(batch.length - 1 - index));
+      let value = last - BigInt(batch.length);
+      for (const waiter of batch) waiter.resolve(++value);
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);
     }
