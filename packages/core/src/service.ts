@@ -52,6 +52,9 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** The monotonic clock of every runtime, looked up once: each request reads it twice. */
+const clock = globalThis.performance;
+
 /** Failures a host logs: the storage's state, not the client's mistakes. */
 const OPERATOR_CODES = new Set<ErrorCode>([
   "STORAGE_UNAVAILABLE",
@@ -80,7 +83,7 @@ export function createService(options: ServiceOptions): Service {
   }
 
   function finish(method: string, route: Route | undefined, started: number, answer: CoreResponse) {
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (clock.now() - started) / 1000;
     recorded.request(route ? route.path : "unmatched", methodLabel(method), answer.status, seconds);
     // A HEAD answer has the headers of the full answer and no body.
     return method === "HEAD" ? { ...answer, body: "" } : answer;
@@ -105,7 +108,7 @@ export function createService(options: ServiceOptions): Service {
 
   /** Answers synchronously when the storage does (memory, file): no promise on the hot path. */
   function handle(request: CoreRequest): MaybePromise<CoreResponse> {
-    const started = performance.now();
+    const started = clock.now();
     const route = routeOf(request.url);
     let answer: MaybePromise<CoreResponse>;
     try {
@@ -142,7 +145,7 @@ export function createService(options: ServiceOptions): Service {
       return new Response(body, { status, headers });
     },
     precheck(request) {
-      const started = performance.now();
+      const started = clock.now();
       const route = routeOf(request.url);
       const answer = early(route, request);
       return answer && finish(request.method, route, started, answer);
