@@ -1,4 +1,12 @@
-import { createServer, type RequestListener, type Server, ServerResponse, STATUS_CODES } from "node:http";
+import {
+  createServer,
+  type OutgoingHttpHeader,
+  type OutgoingHttpHeaders,
+  type RequestListener,
+  type Server,
+  ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { writeResponse } from "@cell-counter/adapter-node";
 import type { CoreResponse, Service } from "@cell-counter/core";
@@ -46,10 +54,14 @@ export function createTimedServer(
       connectionsCheckingInterval: 1_000,
       // Answers written while the server shuts down tell keep-alive clients to go elsewhere.
       ServerResponse: class extends ServerResponse {
-        // biome-ignore lint/suspicious/noExplicitAny: writeHead's overloads, passed through as they are
-        override writeHead(...args: any[]): this {
+        // writeHead(status, headers?) and writeHead(status, reason, headers?), passed on as they came.
+        override writeHead(
+          status: number,
+          reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
+          headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
+        ): this {
           if (server[closing]) this.setHeader("connection", "close");
-          return (super.writeHead as (...args: unknown[]) => this)(...args);
+          return super.writeHead(status, reason as string, headers);
         }
       },
     },
