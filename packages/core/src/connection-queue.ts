@@ -20,17 +20,14 @@ export function createConnectionQueue<Key extends object>(): <T, R>(
   use: (answer: T) => R,
 ) => MaybePromise<R> {
   const PENDING = Symbol("pending requests");
-  return <T, R>(key: Key, task: () => MaybePromise<T>, use: (answer: T) => R): MaybePromise<R> => {
+  return (key, task, use) => {
     const holder = key as Key & { [PENDING]?: Pending };
-    let pending = holder[PENDING];
+    const pending = holder[PENDING];
     // A task queued behind another starts once that one settles, whether it succeeded or failed.
     const result = pending?.count ? pending.last.then(task, task) : task();
     if (!isPromise(result)) return use(result);
-    if (pending === undefined) {
-      pending = { last: result, count: 0 };
-      holder[PENDING] = pending;
-    }
-    const queue = pending;
+    const queue = pending ?? { last: result, count: 0 };
+    holder[PENDING] = queue;
     queue.count++;
     const used = result.then(
       (answer) => {

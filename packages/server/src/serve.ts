@@ -118,8 +118,11 @@ function closeStalledConnections(server: Server, timeoutMs: number): void {
       const now = performance.now();
       for (const [socket, last] of seen) {
         const { bytesRead: read, bytesWritten: written } = socket;
-        if (read !== last.read || written !== last.written) Object.assign(last, { read, written, since: now });
-        else if (now - last.since >= timeoutMs) socket.destroy();
+        if (read !== last.read || written !== last.written) {
+          last.read = read;
+          last.written = written;
+          last.since = now;
+        } else if (now - last.since >= timeoutMs) socket.destroy();
       }
     },
     Math.max(10, timeoutMs / 4),
