@@ -16,12 +16,9 @@ export function textResponse(
   body: string,
   headers?: Record<string, string>,
 ): CoreResponse {
-  const length = String(byteLength(body));
   return {
     status,
-    headers: headers
-      ? { "content-type": contentType, "content-length": length, ...headers }
-      : { "content-type": contentType, "content-length": length },
+    headers: { "content-type": contentType, "content-length": String(byteLength(body)), ...headers },
     body,
   };
 }
