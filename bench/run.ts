@@ -295,14 +295,16 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** The single-process server whose name contains `text`. */
+const serverNamed = (text: string) => servers.find((server) => server.name.includes(text) && !server.replicas);
+
 const sideBySide = [];
 for (const [candidateName, referenceName] of PAIRS) {
-  const pick = (text: string) => servers.find((server) => server.name.includes(text) && !server.replicas);
-  const [candidate, reference] = [pick(candidateName), pick(referenceName)];
+  const [candidate, reference] = [serverNamed(candidateName), serverNamed(referenceName)];
   if (!candidate || !reference) continue;
   const both = [await start(candidate, "pair-a"), await start(reference, "pair-b")];
   await Promise.all(both.map((running) => load([running.url], QUICK ? 1 : 2)));
-  const rounds: { rpsRatio: number; costRatio: number; rps: [number, number] }[] = [];
+  const rounds: { rpsRatio: number; costRatio: number; rpsA: number; rpsB: number }[] = [];
   for (let round = 0; round < PAIR_ROUNDS; round++) {
     const before = both.map((running) => cpuTicks(running.pid));
     const [a, b] = (await Promise.all(both.map((running) => load([running.url], PAIR_SECONDS)))) as [Load, Load];
@@ -310,19 +312,18 @@ for (const [candidateName, referenceName] of PAIRS) {
       number,
       number,
     ];
-    rounds.push({ rpsRatio: a.rps / b.rps, costRatio: a.rps / cpuA / (b.rps / cpuB), rps: [a.rps, b.rps] });
+    rounds.push({ rpsRatio: a.rps / b.rps, costRatio: a.rps / cpuA / (b.rps / cpuB), rpsA: a.rps, rpsB: b.rps });
   }
   await Promise.all(both.map(stop));
   const row = {
     candidate: candidate.name,
     reference: reference.name,
-    rps: [median(rounds.map((round) => round.rps[0])), median(rounds.map((round) => round.rps[1]))],
+    rpsA: median(rounds.map((round) => round.rpsA)),
+    rpsB: median(rounds.map((round) => round.rpsB)),
     rpsRatio: median(rounds.map((round) => round.rpsRatio)),
     costRatio: median(rounds.map((round) => round.costRatio)),
-    costRange: [
-      Math.min(...rounds.map((round) => round.costRatio)),
-      Math.max(...rounds.map((round) => round.costRatio)),
-    ],
+    costLowest: Math.min(...rounds.map((round) => round.costRatio)),
+    costHighest: Math.max(...rounds.map((round) => round.costRatio)),
   };
   console.error(`side by side: ${row.candidate} / ${row.reference}: ${row.costRatio.toFixed(3)} per CPU-second`);
   sideBySide.push(row);
@@ -332,7 +333,7 @@ const sideBySideTable = [
   "| --- | --- | ---: | ---: | ---: |",
   ...sideBySide.map(
     (row) =>
-      `| ${row.candidate} | ${row.reference} | ${Math.round(row.rps[0] as number)} / ${Math.round(row.rps[1] as number)} | ${row.rpsRatio.toFixed(2)} | **${row.costRatio.toFixed(2)}** (${row.costRange[0]?.toFixed(2)}–${row.costRange[1]?.toFixed(2)}) |`,
+      `| ${row.candidate} | ${row.reference} | ${Math.round(row.rpsA)} / ${Math.round(row.rpsB)} | ${row.rpsRatio.toFixed(2)} | **${row.costRatio.toFixed(2)}** (${row.costLowest.toFixed(2)}–${row.costHighest.toFixed(2)}) |`,
   ),
 ];
 
