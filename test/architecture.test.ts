@@ -33,7 +33,7 @@ const ALLOWED: Record<string, RegExp> = {
   "storage-redis": /^(@cell-counter\/core|ioredis)$/,
   "storage-dynamodb": /^(@cell-counter\/core|@aws-sdk\/client-dynamodb)$/,
   "storage-durable-object": /^@cell-counter\/core$/,
-  "metrics-prometheus": /^(@cell-counter\/core|prom-client)$/,
+  "metrics-prometheus": /^(@cell-counter\/core|prom-client(\/lib\/metrics\/[a-zA-Z]+\.js)?)$/,
   "metrics-powertools": /^(@cell-counter\/core|@aws-lambda-powertools\/metrics)$/,
   testkit: /^@cell-counter\/(core|core\/memory-storage|metrics-prometheus|storage-file)$/,
   server: /^(@cell-counter\/(?!testkit)[a-z0-9-]+(\/[a-z-]+)?|h3|pino)$/,

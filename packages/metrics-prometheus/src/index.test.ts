@@ -132,6 +132,44 @@ describe("Prometheus metrics", () => {
     );
   });
 
+  it("exposes the process families of prom-client's defaults, each with the environment label", async () => {
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    const families = (text: string) =>
+      [...text.matchAll(/^# TYPE ((?:process|nodejs)_\w+) /gm)].map((match) => match[1] as string).sort();
+    // Its event loop delay waits for the event loop in every scrape: the continuous monitor's stay.
+    const all = families(await defaults.metrics()).filter((name) => name !== "nodejs_eventloop_lag_seconds");
+    const ours = (await createPrometheusMetrics(options).expose()).body;
+    assert.deepEqual(
+      families(ours),
+      all.filter((name) => name !== "nodejs_gc_duration_seconds"),
+      "the GC durations only when asked for",
+    );
+    for (const sample of parseExposition(ours).filter((sample) => /^(process|nodejs)_/.test(sample.name))) {
+      assert.equal(sample.labels.environment, "prod", sample.name);
+    }
+    assert.deepEqual(families((await createPrometheusMetrics({ ...options, gcDurations: true }).expose()).body), all);
+  });
+
+  it("with gcDurations, counts the garbage collections by kind", async () => {
+    const metrics = createPrometheusMetrics({ ...options, gcDurations: true });
+    // No series for a kind before its first collection.
+    const minor = async () =>
+      parseExposition((await metrics.expose()).body)
+        .filter((sample) => sample.name === "nodejs_gc_duration_seconds_count" && sample.labels.kind === "minor")
+        .reduce((sum, sample) => sum + sample.value, 0);
+    const before = await minor();
+    // Short-lived objects, several young generations' worth.
+    let recent: object[] = [];
+    for (let i = 0; i < 2_000_000; i++) {
+      recent.push({ i });
+      if (recent.length > 1_000) recent = [];
+    }
+    // Node reports collections on a later turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok((await minor()) > before);
+  });
+
   it("on a runtime without Node's process APIs, leaves the process families out and says why, instead of failing", async () => {
     const cpuUsage = process.cpuUsage;
     (process as { cpuUsage?: unknown }).cpuUsage = undefined;

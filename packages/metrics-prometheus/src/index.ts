@@ -7,8 +7,8 @@ import {
   type Operation,
   ROUTES,
 } from "@cell-counter/core";
-import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
-import { registerEventLoopMetrics } from "./event-loop.js";
+import { Counter, Gauge, type Metric, Registry } from "prom-client";
+import { registerProcessMetrics } from "./process-metrics.js";
 import { RequestMetrics } from "./request-metrics.js";
 
 /** The original service's buckets (0.005 … 10 s) with finer ones below, down to 0.1 ms. */
@@ -45,6 +45,12 @@ export interface PrometheusMetricsOptions {
    * them (from `collectDefaultMetrics`) keeps its own.
    */
   processMetrics?: boolean;
+  /**
+   * With the process metrics, `nodejs_gc_duration_seconds` (prom-client's collector); default
+   * `false`: observing every collection makes node keep garbage past young collections, and RSS
+   * grows under load until the next full collection.
+   */
+  gcDurations?: boolean;
 }
 
 export interface PrometheusMetrics extends Metrics {
@@ -146,12 +152,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   if (options.processMetrics !== false && !registry.getSingleMetric("process_cpu_user_seconds_total")) {
     const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
     try {
-      if (typeof process?.cpuUsage !== "function") throw new Error("process.cpuUsage is not available here");
-      collectDefaultMetrics({ register: registry, labels: { environment } });
-      for (const metric of registry.getMetricsAsArray()) {
-        if (metric.name.startsWith("nodejs_eventloop_lag_")) registry.removeSingleMetric(metric.name);
-      }
-      registerEventLoopMetrics(registry, environment);
+      registerProcessMetrics(registry, environment, options.gcDurations ?? false);
     } catch (error) {
       // This runtime lacks Node's process APIs: the metrics of the contract stay, the process families go.
       for (const metric of registry.getMetricsAsArray()) {
