@@ -84,7 +84,12 @@ const servers: Server[] = [
     args: [...IMAGE_NODE_FLAGS, join(root, "scripts/start.mjs"), "cell-counter"],
     env: {},
   },
-  { name: "reference: bare h3, no metrics", args: [join(root, "bench/servers/h3-bare.mjs")], env: {} },
+  // With the adapter's node flags: it is there to measure what the adapter adds to h3.
+  {
+    name: "reference: bare h3, no metrics",
+    args: [...IMAGE_NODE_FLAGS, join(root, "bench/servers/h3-bare.mjs")],
+    env: {},
+  },
   { name: "peer: h3 + prom-client", args: [join(root, "bench/servers/h3-prom-client.mjs")], env: {} },
   {
     name: "h3 adapter, file storage",
@@ -436,7 +441,7 @@ const lines = [
   `- date: ${now.toISOString()}`,
   `- command: \`${command}\``,
   `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
-  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round. Growth and checkpoint latency are loaded with autocannon`,
+  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round; cell-counter's node servers and the bare h3 reference run with the image's node flags (${IMAGE_NODE_FLAGS.join(" ")}). Growth and checkpoint latency are loaded with autocannon`,
   "",
   "## Requests per second",
   "",
