@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createNodeListener } from "@cell-counter/adapter-node";
@@ -88,5 +88,68 @@ describe(`connections that make no progress for the socket timeout (${SOCKET_TIM
       }, SOCKET_TIMEOUT_MS / 10);
     });
     assert.ok(received > 0, "the slow request was answered");
+  });
+});
+
+const KEEP_ALIVE_TIMEOUT_MS = 1_000;
+
+describe(`idle keep-alive connections are closed after the keep-alive timeout (${KEEP_ALIVE_TIMEOUT_MS} ms here)`, () => {
+  let server: Server;
+  let port = 0;
+  before(async () => {
+    const service = createService({ storage: createMemoryStorage() });
+    // `/slow` answers after one and a half keep-alive timeouts; anything else at once.
+    const listener: RequestListener = (request, response) => {
+      const answer = () => {
+        response.writeHead(200, { "content-type": "text/plain", "content-length": "2" });
+        response.end("ok");
+      };
+      if (request.url === "/slow") setTimeout(answer, KEEP_ALIVE_TIMEOUT_MS * 1.5);
+      else answer();
+    };
+    server = createTimedServer(listener, service, {
+      headersTimeoutMs: 60_000,
+      requestTimeoutMs: 120_000,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      socketTimeoutMs: 60_000,
+    });
+    ({ port } = await listen(server, 0, "127.0.0.1"));
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Sends `path` on a new connection; resolves with the answer and when the server closed the connection. */
+  function ask(path: string): Promise<{ answer: string; answeredMs: number; closedMs: number }> {
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      let answer = "";
+      let answeredMs = Number.NaN;
+      const socket = connect(port, "127.0.0.1", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: idle\r\n\r\n`));
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        answer += chunk;
+        answeredMs = performance.now() - started;
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve({ answer, answeredMs, closedMs: performance.now() - started }));
+      setTimeout(() => socket.destroy(new Error("the server kept the idle connection for 5 s")), 5_000).unref();
+    });
+  }
+
+  it("after its answer, which tells the client how long the server keeps it (Keep-Alive: timeout)", async () => {
+    const { answer, answeredMs, closedMs } = await ask("/");
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(answer, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=1\r\n/);
+    const idleMs = closedMs - answeredMs;
+    assert.ok(
+      idleMs >= KEEP_ALIVE_TIMEOUT_MS && idleMs < KEEP_ALIVE_TIMEOUT_MS * 2,
+      `closed after ${idleMs.toFixed(0)} ms`,
+    );
+  });
+
+  it("not while an answer takes longer than the timeout", async () => {
+    const { answer, answeredMs, closedMs } = await ask("/slow");
+    assert.match(answer, /\r\n\r\nok$/, "the slow answer arrived");
+    assert.ok(answeredMs >= KEEP_ALIVE_TIMEOUT_MS * 1.5, `answered after ${answeredMs.toFixed(0)} ms`);
+    assert.ok(closedMs - answeredMs >= KEEP_ALIVE_TIMEOUT_MS, "then kept for the keep-alive timeout");
   });
 });

@@ -1,5 +1,6 @@
 import {
   createServer,
+  type IncomingMessage,
   type OutgoingHttpHeader,
   type OutgoingHttpHeaders,
   type RequestListener,
@@ -50,10 +51,29 @@ export function createTimedServer(
     {
       headersTimeout: timeouts.headersTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs,
-      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      // Idle keep-alive connections are closed by the sweep below: node's own keep-alive timeout
+      // takes a timer off the socket and puts one back on around every request.
+      keepAliveTimeout: 0,
       connectionsCheckingInterval: 1_000,
-      // Answers written while the server shuts down tell keep-alive clients to go elsewhere.
-      ServerResponse: class extends ServerResponse {
+      ServerResponse: class extends (ServerResponse as unknown as ResponseBase) {
+        readonly #socket: WatchedSocket;
+        #answered = false;
+
+        constructor(request: IncomingMessage, options?: object) {
+          super(request, options);
+          this.#socket = request.socket;
+          this.#socket[answering] = (this.#socket[answering] ?? 0) + 1;
+        }
+
+        // Node writes `Keep-Alive: timeout=N` from this (undocumented) field, which its own timeout
+        // sets; so clients still learn when an idle connection will be closed.
+        get _keepAliveTimeout(): number {
+          return timeouts.keepAliveTimeoutMs;
+        }
+
+        set _keepAliveTimeout(_ignored: number) {}
+
+        // Answers written while the server shuts down tell keep-alive clients to go elsewhere.
         // writeHead(status, headers?) and writeHead(status, reason, headers?), passed on as they came.
         override writeHead(
           status: number,
@@ -63,11 +83,20 @@ export function createTimedServer(
           if (server[closing]) this.setHeader("connection", "close");
           return super.writeHead(status, reason as string, headers);
         }
-      },
+
+        // end(), end(callback), end(chunk, callback?), end(chunk, encoding, callback?), passed on as they came.
+        override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+          if (!this.#answered) {
+            this.#answered = true;
+            (this.#socket[answering] as number)--;
+          }
+          return super.end(chunk as string, encoding as BufferEncoding, callback as () => void);
+        }
+      } as unknown as typeof ServerResponse,
     },
     listener,
   );
-  closeStalledConnections(server, timeouts.socketTimeoutMs);
+  closeIdleAndStalledConnections(server, timeouts);
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     // As node itself does: answer only on a connection that has not been written to, then close it.
     if (!socket.writable || socket.bytesWritten > 0 || error.code === "ECONNRESET") {
@@ -102,17 +131,30 @@ export function createTimedServer(
   return server;
 }
 
+/** Node's `ServerResponse` as node constructs it: with the request and the server's options for it. */
+type ResponseBase = new (request: IncomingMessage, options?: object) => ServerResponse;
+
+/** On a connection: how many of its answers are being made or written (pipelined requests queue). */
+const answering = Symbol("answering");
+
+type WatchedSocket = Socket & { [answering]?: number };
+
 /**
- * Closes the connections that have neither received nor sent a byte for `timeoutMs` (a client
- * that stopped reading its answers, a peer gone without a word), as `server.setTimeout` would,
- * but with one timer for the whole server instead of re-arming a timer on every request.
+ * Closes, with one timer for the whole server: the keep-alive connections that have been idle for
+ * `keepAliveTimeoutMs` (every answer ended, no byte since), as node's keep-alive timeout would;
+ * and the connections that have neither received nor sent a byte for `socketTimeoutMs` (a client
+ * that stopped reading its answers, a peer gone without a word), as `server.setTimeout` would.
+ * Node does both by re-arming a timer on the socket around every request. 0 turns either off.
  */
-function closeStalledConnections(server: Server, timeoutMs: number): void {
-  const seen = new Map<Socket, { read: number; written: number; since: number }>();
-  server.on("connection", (socket: Socket) => {
+function closeIdleAndStalledConnections(server: Server, timeouts: ServerTimeouts): void {
+  const { keepAliveTimeoutMs: idleMs, socketTimeoutMs: stalledMs } = timeouts;
+  const seen = new Map<WatchedSocket, { read: number; written: number; since: number }>();
+  server.on("connection", (socket: WatchedSocket) => {
     seen.set(socket, { read: 0, written: 0, since: performance.now() });
     socket.once("close", () => seen.delete(socket));
   });
+  const shortest = Math.min(...[idleMs, stalledMs].filter((ms) => ms > 0));
+  if (shortest === Number.POSITIVE_INFINITY) return;
   const sweep = setInterval(
     () => {
       const now = performance.now();
@@ -122,10 +164,15 @@ function closeStalledConnections(server: Server, timeoutMs: number): void {
           last.read = read;
           last.written = written;
           last.since = now;
-        } else if (now - last.since >= timeoutMs) socket.destroy();
+          continue;
+        }
+        const quiet = now - last.since;
+        const stalled = stalledMs > 0 && quiet >= stalledMs;
+        const idle = idleMs > 0 && quiet >= idleMs && socket[answering] === 0;
+        if (stalled || idle) socket.destroy();
       }
     },
-    Math.max(10, timeoutMs / 4),
+    Math.max(10, shortest / 4),
   );
   sweep.unref();
   server.once("close", () => clearInterval(sweep));
