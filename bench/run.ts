@@ -311,14 +311,12 @@ const sideBySide = [];
 for (const [candidateName, referenceName] of PAIRS) {
   const [candidate, reference] = [serverNamed(candidateName), serverNamed(referenceName)];
   if (!candidate || !reference) continue;
-  const rounds: { rpsRatio: number; costRatio: number; rpsA: number; rpsB: number }[] = [];
-  const launchMedians: number[] = [];
+  const rounds: { launch: number; rpsRatio: number; costRatio: number; rpsA: number; rpsB: number }[] = [];
   for (let launch = 0; launch < PAIR_LAUNCHES; launch++) {
     const [first, second] = launch % 2 === 0 ? [candidate, reference] : [reference, candidate];
     const started = [await start(first, "pair-a"), await start(second, "pair-b")];
     const both = launch % 2 === 0 ? started : started.reverse();
     await Promise.all(both.map((running) => load([running.url], QUICK ? 1 : 2)));
-    const launchRounds: number[] = [];
     for (let round = 0; round < PAIR_ROUNDS; round++) {
       const before = both.map((running) => cpuTicks(running.pid));
       const [a, b] = (await Promise.all(both.map((running) => load([running.url], PAIR_SECONDS)))) as [Load, Load];
@@ -326,13 +324,19 @@ for (const [candidateName, referenceName] of PAIRS) {
         number,
         number,
       ];
-      const costRatio = a.rps / cpuA / (b.rps / cpuB);
-      rounds.push({ rpsRatio: a.rps / b.rps, costRatio, rpsA: a.rps, rpsB: b.rps });
-      launchRounds.push(costRatio);
+      rounds.push({
+        launch,
+        rpsRatio: a.rps / b.rps,
+        costRatio: a.rps / cpuA / (b.rps / cpuB),
+        rpsA: a.rps,
+        rpsB: b.rps,
+      });
     }
     await Promise.all(both.map(stop));
-    launchMedians.push(median(launchRounds));
   }
+  const launchMedians = Array.from({ length: PAIR_LAUNCHES }, (_, launch) =>
+    median(rounds.filter((round) => round.launch === launch).map((round) => round.costRatio)),
+  );
   const row = {
     candidate: candidate.name,
     reference: reference.name,
