@@ -57,10 +57,14 @@ export function h3EventToRequest(event: H3Event): CoreRequest {
 
 /**
  * srvx's `FastResponse` (h3's own server layer): a `Response` that node writes straight from the
- * status, plain headers and string body, creating no web `Headers` or `Response` on the way.
+ * status, plain headers and string body, creating no web `Headers` or `Response` on the way. The
+ * headers go as `[name, value]` pairs, which srvx reads as they are (an object it copies with
+ * `Object.entries`, a runtime call).
  */
 export function coreResponseToResponse({ status, headers, body }: CoreResponse): Response {
-  return new FastResponse(body, { status, headers });
+  const pairs: [string, string][] = [];
+  for (const name in headers) pairs.push([name, headers[name] as string]);
+  return new FastResponse(body, { status, headers: pairs });
 }
 
 function targetBelow(url: URL, base: string): string {
