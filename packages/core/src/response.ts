@@ -9,22 +9,24 @@ export interface CoreResponse {
 
 export const JSON_CONTENT_TYPE = "application/json";
 
-/** An answer with its `content-type` and `content-length`. */
+/** An answer with its `content-type` and `content-length` (`length`: the body's size in bytes). */
 export function textResponse(
   status: number,
   contentType: string,
   body: string,
   headers?: Record<string, string>,
+  length = byteLength(body),
 ): CoreResponse {
   return {
     status,
-    headers: { "content-type": contentType, "content-length": String(byteLength(body)), ...headers },
+    headers: { "content-type": contentType, "content-length": String(length), ...headers },
     body,
   };
 }
 
+/** A JSON answer of ASCII characters only (fixed words, digits): its size in bytes is its length. */
 export function jsonResponse(status: number, body: string): CoreResponse {
-  return textResponse(status, JSON_CONTENT_TYPE, body);
+  return textResponse(status, JSON_CONTENT_TYPE, body, undefined, body.length);
 }
 
 /** Length of a string in UTF-8, without encoding it. */
