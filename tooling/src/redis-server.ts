@@ -11,8 +11,8 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A real `redis-server` on a free loopback port, without persistence. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** A real `redis-server` on a free loopback port, without persistence; `args` add to its settings (`--replicaof …`). */
+export async function startRedisServer(args: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const server: RedisServer = {
@@ -21,7 +21,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     async start() {
       child = spawn(
         "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning", ...args],
         { stdio: "ignore" },
       );
       child.on("error", (error) => {
@@ -46,9 +46,15 @@ export async function startRedisServer(): Promise<RedisServer> {
   return server;
 }
 
-function answersPing(port: number): Promise<boolean> {
+/** Whether a Redis server answers PING at this address now. */
+export function answersPing(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+    const socket = connect(port, host, () => socket.write("PING\r\n"));
+    // A host cut off answers nothing, not even a refusal.
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.setEncoding("utf8");
     socket.on("data", (reply: string) => {
       socket.destroy();

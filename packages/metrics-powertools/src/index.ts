@@ -81,6 +81,9 @@ export function createPowertoolsMetrics(options: PowertoolsMetricsOptions): Powe
       if (counted) counted[1]++;
       else failures.set(code, [`${operation}_failures_total`, 1]);
     },
+    rolledBack() {
+      entry("/").operations.push(["cell_counter_rollbacks_total", MetricUnit.Count, 1]);
+    },
     async flush() {
       try {
         if (options.coldStartMetric !== false) powertools.captureColdStartMetric();

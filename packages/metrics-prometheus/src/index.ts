@@ -129,6 +129,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     labelNames: ["environment"],
     registers,
   }).labels(environment);
+  const rollbacks = new Counter({
+    name: "cell_counter_rollbacks_total",
+    help: "Times Redis's counter was found below a value this process had answered, and moved back past it",
+    labelNames: ["environment"],
+    registers,
+  }).labels(environment);
   const buildInfo = new Gauge({
     name: "cell_counter_build_info",
     help: "Version, adapter and storage of this cell-counter process (always 1)",
@@ -148,6 +154,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     for (const code of FAILURE_CODES[operation]) failures[operation].labels(environment, code).inc(0);
   }
   lastCheckpoint.set(0);
+  rollbacks.inc(0);
   let processMetricsSkipped: string | undefined;
   if (options.processMetrics !== false && !registry.getSingleMetric("process_cpu_user_seconds_total")) {
     const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
@@ -179,6 +186,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     },
     failed(operation, code) {
       failures[operation].labels(environment, code).inc();
+    },
+    rolledBack() {
+      rollbacks.inc();
     },
     async expose(accept) {
       if (accept?.includes("application/openmetrics-text")) {

@@ -169,4 +169,101 @@ describe("Redis storage", () => {
       assert.ok(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms, not hung`);
     }
   });
+
+  it("a counter found below the last value handed out, with no restore since, is moved back past it and reported once", async () => {
+    const reports: { answered: bigint; found: bigint }[] = [];
+    const storage = createRedisStorage({
+      url: redis.url,
+      keyPrefix: "rollback:",
+      onRollback: (event) => reports.push(event),
+    });
+    opened.push(storage);
+    for (let i = 0; i < 10; i++) await storage.increment();
+    await admin.set(storage.keys.counter, "4"); // what a failover to a replica that lacked 6 increments leaves
+    assert.equal(await storage.increment(), 11n, "none of 5…10 is handed out again");
+    assert.deepEqual(reports, [{ answered: 10n, found: 4n }]);
+    assert.equal(await storage.increment(), 12n);
+    assert.equal(reports.length, 1);
+  });
+
+  it("a restore, by this process or another, lowers the counter without being taken for a rollback", async () => {
+    const reports: unknown[] = [];
+    const make = () => {
+      const storage = createRedisStorage({
+        url: redis.url,
+        keyPrefix: "restored:",
+        onRollback: (e) => reports.push(e),
+      });
+      opened.push(storage);
+      return storage;
+    };
+    const [a, b] = [make(), make()];
+    await a.increment();
+    await a.checkpoint();
+    for (let i = 0; i < 5; i++) await a.increment();
+    await b.increment();
+    assert.equal(await b.restore(), 1n);
+    assert.equal(await a.increment(), 2n, "a sees the restore, not a rollback");
+    assert.equal(await b.increment(), 3n);
+    assert.equal(await a.restore(), 1n);
+    assert.equal(await a.increment(), 2n);
+    assert.deepEqual(reports, []);
+    assert.equal(await admin.get(a.keys.restores), "2");
+  });
+
+  describe("with REDIS_MIN_REPLICAS", () => {
+    let replica: RedisServer;
+    before(async () => {
+      // The copy is loaded in memory, never written where the tests run.
+      const args = ["--replicaof", "127.0.0.1", String(redis.port), "--repl-diskless-load", "on-empty-db"];
+      replica = await startRedisServer(args);
+      const deadline = Date.now() + 10_000;
+      while (!/slave0:.*state=online/.test(await admin.info("replication"))) {
+        assert.ok(Date.now() < deadline, "the replica did not come online within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 20)); // polled until the replica is online
+      }
+    });
+    after(async () => {
+      await replica.stop();
+    });
+
+    it("writes confirmed by one replica are answered; the replica holds them", async () => {
+      const storage = createRedisStorage({ url: redis.url, keyPrefix: "wait:", minReplicas: 1 });
+      opened.push(storage);
+      const values = await Promise.all(Array.from({ length: 50 }, () => storage.increment()));
+      assert.deepEqual(
+        values,
+        Array.from({ length: 50 }, (_, i) => BigInt(i + 1)),
+      );
+      assert.equal(await storage.checkpoint(), 50n);
+      await storage.increment();
+      assert.equal(await storage.restore(), 50n);
+      const copy = new Redis(replica.url);
+      assert.equal(await copy.get(storage.keys.counter), "50", "the replica had it before the answer");
+      copy.disconnect();
+      await storage.ready();
+    });
+
+    it("writes that too few replicas confirm in time are 504 STORAGE_TIMEOUT, applied on the master; /readyz says why", async () => {
+      const storage = createRedisStorage({ url: redis.url, keyPrefix: "wait-2:", minReplicas: 2, timeoutMs: 200 });
+      opened.push(storage);
+      for (const operation of [storage.increment, storage.checkpoint, storage.restore]) {
+        await assert.rejects(
+          async () => operation(),
+          (error) =>
+            hasCode("STORAGE_TIMEOUT")(error) &&
+            /the Redis master applied it, but 1 of the 2 replicas required confirmed it within 50 ms; a failover may lose it/.test(
+              (error as Error).message,
+            ),
+        );
+      }
+      assert.equal(await storage.current(), 1n, "the increment was applied, and the answer said it may have been");
+      await assert.rejects(
+        storage.ready(),
+        (error) =>
+          hasCode("STORAGE_UNAVAILABLE")(error) &&
+          /1 replicas connected, fewer than the 2 required/.test(String(error)),
+      );
+    });
+  });
 });

@@ -7,24 +7,45 @@ import {
   parseCheckpoint,
   parseCounter,
 } from "@cell-counter/core";
-import { Redis, ReplyError } from "ioredis";
+import { Cluster, ReplyError } from "ioredis";
+import { connect, type RedisClient, type RedisTopology } from "./connection.js";
 
-export interface RedisStorageOptions {
-  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
-  url: string;
+export type { RedisAuth, RedisNode, RedisTopology } from "./connection.js";
+
+/**
+ * Where Redis is — `{ url }` for one server (`redis://[user:password@]host:port[/db]`, or
+ * `rediss://` for TLS), `{ sentinels, master }` for a master found through Sentinel,
+ * `{ clusterNodes }` for a Cluster — and how to use it.
+ */
+export type RedisStorageOptions = RedisTopology & {
   /** Prefix of the keys, so that deployments can share one Redis. */
   keyPrefix?: string;
-  /** Longest wait for Redis, in ms: a command, a connection, the first connection. */
+  /** Longest wait for Redis, in ms: a command, a connection, the first connection, the replicas' confirmation. */
   timeoutMs?: number;
-}
+  /**
+   * A write (increment, checkpoint, restore) succeeds only once this many replicas confirm it
+   * (`WAIT`) within `timeoutMs`; otherwise it fails with `STORAGE_TIMEOUT`: applied on the master,
+   * it may be lost by a failover.
+   */
+  minReplicas?: number;
+  /**
+   * Called when an increment finds the counter below the last value this storage handed out, with
+   * no restore since (a failover lost acknowledged writes): the counter is first moved back to that
+   * value, so that none is handed out twice by this process.
+   */
+  onRollback?(event: { answered: bigint; found: bigint }): void;
+};
 
 /** What `createRedisStorage` uses when an option is not given. */
-export const REDIS_STORAGE_DEFAULTS = { keyPrefix: "cell-counter:", timeoutMs: 1_000 } as const;
+export const REDIS_STORAGE_DEFAULTS = { keyPrefix: "cell-counter:", timeoutMs: 1_000, minReplicas: 0 } as const;
 
 export interface RedisStorage extends CounterStorage {
   readonly kind: "redis";
-  /** The keys holding the counter and the checkpoint. */
-  readonly keys: { counter: string; checkpoint: string };
+  /**
+   * The keys holding the counter, the checkpoint and the number of restores so far. In a Cluster
+   * the prefix is a hash tag (`{cell-counter:}counter`), so that the keys share one slot.
+   */
+  readonly keys: { counter: string; checkpoint: string; restores: string };
 }
 
 // Each script runs atomically on the server. Redis's Lua numbers are doubles, exact only to
@@ -48,12 +69,24 @@ if not value then return {'corrupt', problem} end
 return {'ok', value}`;
 
 // INCRBY is exact on Redis's 64-bit integers and refuses to overflow; the reply goes back as text.
+// ARGV[2] is the last value this client handed out and ARGV[3] the number of restores it last saw
+// (empty before its first increment): a counter found below that value with no restore since has
+// lost writes (a failover), and is first moved back to it. The reply carries the restores' number,
+// and the value found when it was moved.
 const INCREMENT = `${LUA_COUNTER}
 local value, problem = read(KEYS[1])
 if not value then return {'corrupt', problem} end
+local restores = redis.pcall('GET', KEYS[2])
+if type(restores) ~= 'string' then restores = '0' end
+local found = false
+if ARGV[3] ~= '' and tonumber(restores) <= tonumber(ARGV[3])
+  and (#value < #ARGV[2] or (#value == #ARGV[2] and value < ARGV[2])) then
+  redis.call('SET', KEYS[1], ARGV[2])
+  found = value
+end
 local added = redis.pcall('INCRBY', KEYS[1], ARGV[1])
 if type(added) == 'table' then return {'overflow'} end
-return {'ok', redis.call('GET', KEYS[1])}`;
+return {'ok', redis.call('GET', KEYS[1]), restores, found}`;
 
 // The checkpoint's text is the core codec's: ARGV holds what goes before and after the digits.
 const CHECKPOINT = `${LUA_COUNTER}
@@ -62,47 +95,45 @@ if not value then return {'corrupt', problem} end
 redis.call('SET', KEYS[2], ARGV[1] .. value .. ARGV[2])
 return {'ok', value}`;
 
-// A restore sets the counter only if the checkpoint is still the one the codec read.
+// A restore sets the counter only if the checkpoint is still the one the codec read, and counts
+// itself: an increment that then finds the counter lower knows it was restored, not rolled back.
 const RESTORE = `
 local saved = redis.pcall('GET', KEYS[2])
-if type(saved) == 'table' or saved ~= ARGV[1] then return 'changed' end
+if type(saved) == 'table' or saved ~= ARGV[1] then return {'changed'} end
 redis.call('SET', KEYS[1], ARGV[2])
-return 'ok'`;
+redis.pcall('INCR', KEYS[3])
+return {'ok', ARGV[2]}`;
 
-type Outcome = [status: string, value?: string];
+type Outcome = [status: string, value?: string, restores?: string, found?: string | null];
 
 interface Scripts {
   cellRead(key: string): Promise<Outcome>;
-  cellIncrement(key: string, by: string): Promise<Outcome>;
+  cellIncrement(counter: string, restores: string, by: string, answered: string, seen: string): Promise<Outcome>;
   cellCheckpoint(counter: string, checkpoint: string, before: string, after: string): Promise<Outcome>;
-  cellRestore(counter: string, checkpoint: string, text: Buffer, value: string): Promise<string>;
+  cellRestore(counter: string, checkpoint: string, restores: string, text: Buffer, value: string): Promise<Outcome>;
 }
 
 /**
  * Counter and checkpoint in Redis, each operation one script, atomic on the server; any number of
  * processes share them. Increments that arrive while others are on the wire go together in the
- * next round trip (one `INCRBY n`, the n values handed out in arrival order). Nothing is queued while Redis is unreachable: a command that could not be
- * sent fails at once with `STORAGE_UNAVAILABLE`; one sent but not answered within `timeoutMs`
- * fails with `STORAGE_TIMEOUT` (Redis may still run it). The client reconnects by itself.
+ * next round trip (one `INCRBY n`, the n values handed out in arrival order). Nothing is queued
+ * while Redis is unreachable: a command that could not be sent fails at once with
+ * `STORAGE_UNAVAILABLE`; one sent but not answered within `timeoutMs` fails with `STORAGE_TIMEOUT`
+ * (Redis may still run it). The client reconnects by itself, and through Sentinel follows the master.
  */
 export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   const timeoutMs = options.timeoutMs ?? REDIS_STORAGE_DEFAULTS.timeoutMs;
-  const prefix = options.keyPrefix ?? REDIS_STORAGE_DEFAULTS.keyPrefix;
-  const keys = { counter: `${prefix}counter`, checkpoint: `${prefix}checkpoint` };
-  const client = new Redis(options.url, {
-    // No queue while disconnected: a command that fails must not run later, behind the answer.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 500),
-    lazyConnect: false,
-  });
+  const minReplicas = options.minReplicas ?? REDIS_STORAGE_DEFAULTS.minReplicas;
+  const given = options.keyPrefix ?? REDIS_STORAGE_DEFAULTS.keyPrefix;
+  const prefix = "clusterNodes" in options ? `{${given}}` : given;
+  const keys = { counter: `${prefix}counter`, checkpoint: `${prefix}checkpoint`, restores: `${prefix}restores` };
+  const sentinel = "sentinels" in options;
+  const client: RedisClient = connect(options, timeoutMs);
   const scripts = client as unknown as Scripts;
   client.defineCommand("cellRead", { numberOfKeys: 1, lua: READ });
-  client.defineCommand("cellIncrement", { numberOfKeys: 1, lua: INCREMENT });
+  client.defineCommand("cellIncrement", { numberOfKeys: 2, lua: INCREMENT });
   client.defineCommand("cellCheckpoint", { numberOfKeys: 2, lua: CHECKPOINT });
-  client.defineCommand("cellRestore", { numberOfKeys: 2, lua: RESTORE });
+  client.defineCommand("cellRestore", { numberOfKeys: 3, lua: RESTORE });
   // Connection errors are answered per request; without a listener they would be logged each retry.
   client.on("error", () => {});
   let connectedOnce = false;
@@ -136,6 +167,46 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     }
   }
 
+  // WAIT answers a short count at its own timeout, which Redis notices at its event loop's pace
+  // (every 100 ms at the default hz): ended early enough that the count, not a timeout, comes back.
+  const waitMs = Math.max(1, timeoutMs - 150);
+
+  /**
+   * A write script, and with `minReplicas` a `WAIT` behind it in the same round trip, on the
+   * connection (the node, in a Cluster) that ran it. An outcome that wrote something and was not
+   * confirmed by enough replicas in time is `STORAGE_TIMEOUT`.
+   */
+  async function write(what: string, send: (target: Scripts) => Promise<Outcome>): Promise<Outcome> {
+    if (minReplicas === 0) return call(what, () => send(scripts));
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const replies = await call(what, async () => {
+        const pipeline = client.pipeline();
+        send(pipeline as unknown as Scripts);
+        pipeline.wait(minReplicas, waitMs);
+        return (await pipeline.exec()) ?? [];
+      });
+      const [[scriptError, outcome] = [], [waitError, confirmed] = []] = replies;
+      // ioredis follows a slot that moved (a failover) for a single command, not in a pipeline:
+      // the script ran nowhere, so learn where the slot is now and send it again.
+      const moved = scriptError instanceof ReplyError && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(String(scriptError));
+      if (moved && client instanceof Cluster && performance.now() < deadline) {
+        await new Promise<void>((resolve) => client.refreshSlotsCache(() => setTimeout(resolve, 50)));
+        continue;
+      }
+      if (scriptError) throw failure(what, scriptError, timeoutMs);
+      if ((outcome as Outcome)[0] !== "ok") return outcome as Outcome;
+      if (waitError) throw failure(what, waitError, timeoutMs);
+      if ((confirmed as number) < minReplicas) {
+        throw new CounterError(
+          "STORAGE_TIMEOUT",
+          `${what}: the Redis master applied it, but ${confirmed} of the ${minReplicas} replicas required confirmed it within ${waitMs} ms; a failover may lose it.`,
+        );
+      }
+      return outcome as Outcome;
+    }
+  }
+
   /** The counter's value from a script's outcome; `COUNTER_CORRUPT` naming the key otherwise. */
   function counterOf([status, detail]: Outcome): bigint {
     if (status === "overflow") throw counterOverflow();
@@ -147,6 +218,23 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
       );
     }
     return value;
+  }
+
+  /** The last value handed out, and the number of restores seen with it: the rollback guard's memory. */
+  let answered = 0n;
+  let restoresSeen = "";
+
+  /** One increment script of `by`; the outcome's last value is remembered, and a rollback it mended reported. */
+  async function incrementScript(by: number): Promise<bigint> {
+    const outcome = await write("The counter could not be incremented", (target) =>
+      target.cellIncrement(keys.counter, keys.restores, String(by), String(answered), restoresSeen),
+    );
+    const last = counterOf(outcome);
+    const [, , restores, found] = outcome;
+    if (typeof found === "string") options.onRollback?.({ answered, found: BigInt(found) });
+    answered = last;
+    restoresSeen = restores ?? "";
+    return last;
   }
 
   interface Waiting {
@@ -169,23 +257,38 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
 
   /** One round trip for the whole batch: `INCRBY n`, the n values handed out in order; one failure for all. */
   async function incrementBy(batch: Waiting[]): Promise<void> {
-    const what = "The counter could not be incremented";
     try {
-      const outcome = await call(what, () => scripts.cellIncrement(keys.counter, String(batch.length)));
-      if (outcome[0] === "overflow" && batch.length > 1) {
-        // Near the limit: one at a time, so that those that fit are counted and the others refused.
-        for (const waiter of batch) {
-          await call(what, () => scripts.cellIncrement(keys.counter, "1"))
-            .then(counterOf)
-            .then(waiter.resolve, waiter.reject);
-        }
-        return;
-      }
-      const last = counterOf(outcome);
+      const last = await incrementScript(batch.length);
       let value = last - BigInt(batch.length);
       for (const waiter of batch) waiter.resolve(++value);
     } catch (error) {
-      for (const waiter of batch) waiter.reject(error);
+      if (!(isOverflow(error) && batch.length > 1)) {
+        for (const waiter of batch) waiter.reject(error);
+        return;
+      }
+      // Near the limit: one at a time, so that those that fit are counted and the others refused.
+      for (const waiter of batch) await incrementScript(1).then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  /** Through Sentinel, a connection to a demoted master until ioredis follows the new one; with `minReplicas`, too few replicas. */
+  async function checkRole(): Promise<void> {
+    if (!sentinel && minReplicas === 0) return;
+    const [role, , replicas] = (await call("Redis does not answer", () => client.call("ROLE"))) as [
+      string,
+      unknown,
+      unknown[]?,
+    ];
+    if (role !== "master") {
+      throw unavailable("Redis is a replica now", new Error(`role ${role}`), "waiting for the master");
+    }
+    const connectedReplicas = replicas?.length ?? 0;
+    if (connectedReplicas < minReplicas) {
+      throw unavailable(
+        `The Redis master has ${connectedReplicas} replicas connected, fewer than the ${minReplicas} required`,
+        new Error("too few replicas"),
+        "writes cannot be confirmed",
+      );
     }
   }
 
@@ -201,8 +304,8 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
     checkpoint: async () => {
       const [before, after] = checkpointParts(new Date());
       return counterOf(
-        await call("The checkpoint could not be saved", () =>
-          scripts.cellCheckpoint(keys.counter, keys.checkpoint, before, after),
+        await write("The checkpoint could not be saved", (target) =>
+          target.cellCheckpoint(keys.counter, keys.checkpoint, before, after),
         ),
       );
     },
@@ -221,13 +324,15 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
         });
         if (text === null) throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
         const value = parseCheckpoint(text);
-        const digits = String(value);
-        const outcome = await call(what, () => scripts.cellRestore(keys.counter, keys.checkpoint, text, digits));
-        if (outcome === "ok") return value;
+        const outcome = await write(what, (target) =>
+          target.cellRestore(keys.counter, keys.checkpoint, keys.restores, text, String(value)),
+        );
+        if (outcome[0] === "ok") return value;
       }
     },
     ready: async () => {
       counterOf(await call("Redis does not answer", () => scripts.cellRead(keys.counter)));
+      await checkRole();
     },
     close: async () => {
       await client.quit().catch(() => client.disconnect());
@@ -235,8 +340,12 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
   };
 }
 
-function unavailable(what: string, cause: unknown): CounterError {
-  return new CounterError("STORAGE_UNAVAILABLE", `${what}: Redis is unavailable; nothing was changed.`, { cause });
+function isOverflow(error: unknown): boolean {
+  return error instanceof CounterError && error.code === "COUNTER_OVERFLOW";
+}
+
+function unavailable(what: string, cause: unknown, state = "Redis is unavailable; nothing was changed"): CounterError {
+  return new CounterError("STORAGE_UNAVAILABLE", `${what}: ${state}.`, { cause });
 }
 
 /**
@@ -250,7 +359,9 @@ function failure(what: string, error: unknown, timeoutMs: number): CounterError 
       cause: error,
     });
   }
-  if (error instanceof Error && /isn't writeable/.test(error.message)) return unavailable(what, error);
+  if (error instanceof Error && /isn't writeable|None of startup nodes is available/.test(error.message)) {
+    return unavailable(what, error);
+  }
   const when = /timed out/i.test(String(error))
     ? `Redis did not answer within ${timeoutMs} ms`
     : "the connection to Redis was lost";

@@ -32,6 +32,8 @@ export interface Metrics {
   request(endpoint: Endpoint, method: string, status: number, seconds: number): void;
   succeeded(operation: Operation, value: bigint): void;
   failed(operation: Operation, code: ErrorCode): void;
+  /** The storage found the counter below a value this process had answered (a failover lost writes) and moved it back. */
+  rolledBack?(): void;
   expose?(accept?: string): Promise<Exposition>;
   flush?(): Promise<void>;
 }
