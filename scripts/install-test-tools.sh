@@ -2,8 +2,8 @@
 # Installs the programs the tests start for real, from Debian's packages, when they are missing:
 # prometheus and promtool, docker-compose, redis-server, strace (to see a checkpoint's system calls),
 # curl, and a container engine for the image's end-to-end test: podman with runc, its network
-# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images); wrk, the
-# load generator of `pnpm bench`.
+# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images); iproute2, for
+# the fault tests' network namespaces; wrk, the load generator of `pnpm bench`.
 set -euo pipefail
 
 # package → a command it provides, or a file (for helpers outside PATH)
@@ -11,7 +11,7 @@ declare -A PROBE_OF=(
   [prometheus]=promtool [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace [curl]=curl [wrk]=wrk
   [podman]=podman [runc]=runc [debootstrap]=debootstrap [iptables]=iptables
   [netavark]=/usr/lib/podman/netavark [aardvark-dns]=/usr/lib/podman/aardvark-dns
-  [containernetworking-plugins]=/usr/lib/cni/bridge
+  [containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip
 )
 missing=()
 for package in "${!PROBE_OF[@]}"; do

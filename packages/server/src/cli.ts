@@ -70,7 +70,11 @@ async function usage(command: string): Promise<string> {
     ["STORAGE", `${DEFAULTS.STORAGE} (file, memory, redis, dynamodb)`, "--storage"],
     ["CHECKPOINT_PATH", DEFAULTS.CHECKPOINT_PATH, "--checkpoint-path"],
     ["RESTORE_ON_START", DEFAULTS.RESTORE_ON_START, "--restore-on-start"],
-    ["REDIS_URL", "(none; required with STORAGE=redis)", "--redis-url"],
+    ["REDIS_URL", "(none; one server)", "--redis-url"],
+    ["REDIS_SENTINELS", "(none; host:port,… of sentinels)", ""],
+    ["REDIS_SENTINEL_MASTER", "(none; with REDIS_SENTINELS)", ""],
+    ["REDIS_CLUSTER_NODES", "(none; host:port,… of a Cluster)", ""],
+    ["REDIS_MIN_REPLICAS", String(REDIS_STORAGE_DEFAULTS.minReplicas), ""],
     ["REDIS_KEY_PREFIX", REDIS_STORAGE_DEFAULTS.keyPrefix, ""],
     ["REDIS_TIMEOUT_MS", String(REDIS_STORAGE_DEFAULTS.timeoutMs), ""],
     ["DYNAMODB_TABLE", "(none; required with STORAGE=dynamodb)", ""],
@@ -78,16 +82,16 @@ async function usage(command: string): Promise<string> {
     ["LOG_LEVEL", DEFAULTS.LOG_LEVEL, "--log-level"],
     ["LOG_FORMAT", "json (pretty on a terminal)", "--log-format"],
   ];
-  const lines = rows.map(([name, value, flag]) => `  ${name.padEnd(18)}${value.padEnd(40)}${flag}`);
+  const lines = rows.map(([name, value, flag]) => `  ${name.padEnd(24)}${value.padEnd(40)}${flag}`);
   return `Usage: ${command} [options]
 
 Serves the cell-counter API (GET /, POST /checkpoint, POST /restore, /metrics, /healthz, /readyz).
 Configured by environment variables; a flag wins over its variable.
 
-  variable          default                                 flag
+  variable                default                                 flag
 ${lines.join("\n")}
 
-  --help, -h        print this and exit
-  --version, -v     print the version and exit
+  --help, -h              print this and exit
+  --version, -v           print the version and exit
 `;
 }

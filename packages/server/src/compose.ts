@@ -8,22 +8,31 @@ import {
 } from "@cell-counter/core";
 import { createMemoryStorage } from "@cell-counter/core/memory-storage";
 import { createFileStorage } from "@cell-counter/storage-file";
+import type { RedisNode, RedisTopology } from "@cell-counter/storage-redis";
 import { type Config, redactUrl } from "./config.js";
 import type { Log } from "./log.js";
 
 /** The configured storage. The Redis client and the AWS SDK are loaded only when they are asked for. */
-export async function createStorage(config: Config): Promise<CounterStorage> {
+export async function createStorage(config: Config, metrics: Metrics, log: Log): Promise<CounterStorage> {
   if (config.dynamodb) {
     const { createDynamoDbStorage } = await import("@cell-counter/storage-dynamodb");
     return createDynamoDbStorage({ table: config.dynamodb.table });
   }
   if (config.redis) {
     const { createRedisStorage } = await import("@cell-counter/storage-redis");
-    const { url, keyPrefix, timeoutMs } = config.redis;
+    const { topology, keyPrefix, timeoutMs, minReplicas } = config.redis;
     return createRedisStorage({
-      url,
+      ...topology,
       ...(keyPrefix !== undefined && { keyPrefix }),
       ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(minReplicas !== undefined && { minReplicas }),
+      onRollback: ({ answered, found }) => {
+        log.error(
+          `the Redis counter went back from ${answered} to ${found} (a failover lost acknowledged increments); moved it back to ${answered} so that no value is answered twice`,
+          { code: "COUNTER_ROLLED_BACK", answered: String(answered), found: String(found), ...where(config) },
+        );
+        metrics.rolledBack?.();
+      },
     });
   }
   return config.storage === "memory" ? createMemoryStorage() : createFileStorage({ path: config.checkpointPath });
@@ -32,7 +41,7 @@ export async function createStorage(config: Config): Promise<CounterStorage> {
 /** The service an entry runs: the configured storage and token, the entry's metrics, logged failures. */
 export async function createServiceFromConfig(config: Config, metrics: Metrics, log: Log): Promise<Service> {
   return createService({
-    storage: await createStorage(config),
+    storage: await createStorage(config, metrics, log),
     metrics,
     apiToken: config.apiToken,
     onError: (error) => log.error("unexpected error", { err: error }),
@@ -43,8 +52,8 @@ export async function createServiceFromConfig(config: Config, metrics: Metrics, 
 }
 
 /** Where the storage keeps its data, as log fields; never a password. */
-export function where(config: Config): { path: string } | { url: string } | { table: string } | Record<string, never> {
-  if (config.redis) return { url: redactUrl(config.redis.url) };
+export function where(config: Config): Record<string, string> {
+  if (config.redis) return redisWhere(config.redis.topology);
   if (config.dynamodb) return { table: config.dynamodb.table };
   return config.storage === "file" ? { path: config.checkpointPath } : {};
 }
@@ -73,6 +82,13 @@ export async function prepare(service: Service, config: Config, log: Log): Promi
       );
     }
   }
+}
+
+function redisWhere(topology: RedisTopology): Record<string, string> {
+  if ("url" in topology) return { url: redactUrl(topology.url) };
+  const nodes = (list: readonly RedisNode[]) => list.map(({ host, port }) => `${host}:${port}`).join(",");
+  if ("sentinels" in topology) return { sentinels: nodes(topology.sentinels), master: topology.master };
+  return { clusterNodes: nodes(topology.clusterNodes) };
 }
 
 /** Logs a failure once a minute per distinct code and message, however many requests meet it. */

@@ -48,16 +48,76 @@ describe("configuration", () => {
 
   it("reads the Redis variables with STORAGE=redis", () => {
     assert.deepEqual(readConfig({ STORAGE: "redis", REDIS_URL: "redis://:pw@cache:6379/2" }).redis, {
-      url: "redis://:pw@cache:6379/2",
+      topology: { url: "redis://:pw@cache:6379/2" },
       keyPrefix: undefined,
       timeoutMs: undefined,
+      minReplicas: undefined,
     });
     assert.deepEqual(
-      readConfig({ STORAGE: "redis", REDIS_URL: "rediss://cache", REDIS_KEY_PREFIX: "prod:", REDIS_TIMEOUT_MS: "250" })
-        .redis,
-      { url: "rediss://cache", keyPrefix: "prod:", timeoutMs: 250 },
+      readConfig({
+        STORAGE: "redis",
+        REDIS_URL: "rediss://cache",
+        REDIS_KEY_PREFIX: "prod:",
+        REDIS_TIMEOUT_MS: "250",
+        REDIS_MIN_REPLICAS: "1",
+      }).redis,
+      { topology: { url: "rediss://cache" }, keyPrefix: "prod:", timeoutMs: 250, minReplicas: 1 },
     );
   });
+
+  it("reads sentinels and cluster nodes, with credentials and TLS as in a URL", () => {
+    assert.deepEqual(
+      readConfig({ STORAGE: "redis", REDIS_SENTINELS: "s1:26379,10.0.0.2:26380", REDIS_SENTINEL_MASTER: "cell" }).redis
+        ?.topology,
+      {
+        sentinels: [
+          { host: "s1", port: 26379 },
+          { host: "10.0.0.2", port: 26380 },
+        ],
+        master: "cell",
+      },
+    );
+    assert.deepEqual(
+      readConfig({ STORAGE: "redis", REDIS_CLUSTER_NODES: "rediss://app:p%40ss@[::1]:7000,node-2:7001" }).redis
+        ?.topology,
+      {
+        clusterNodes: [
+          { host: "::1", port: 7000 },
+          { host: "node-2", port: 7001 },
+        ],
+        username: "app",
+        password: "p@ss",
+        tls: true,
+      },
+    );
+  });
+
+  for (const [env, message] of [
+    [
+      { REDIS_SENTINELS: "s1:26379" },
+      /^ConfigError: REDIS_SENTINEL_MASTER="" is not valid: REDIS_SENTINEL_MASTER accepts the name/,
+    ],
+    [
+      { REDIS_SENTINELS: "s1", REDIS_SENTINEL_MASTER: "m" },
+      /REDIS_SENTINELS="s1" is not valid: REDIS_SENTINELS accepts host:port,host:port/,
+    ],
+    [
+      { REDIS_CLUSTER_NODES: "redis://:secret@n1:7000,n2:99999" },
+      /REDIS_CLUSTER_NODES="redis:\/\/:\*\*\*@n1:7000,n2:99999" is not valid/,
+    ],
+    [
+      { REDIS_URL: "redis://cache", REDIS_CLUSTER_NODES: "n1:7000" },
+      /REDIS_URL and REDIS_CLUSTER_NODES are both set: STORAGE=redis takes exactly one of them/,
+    ],
+    [
+      { REDIS_URL: "redis://cache", REDIS_MIN_REPLICAS: "one" },
+      /REDIS_MIN_REPLICAS="one" is not valid: REDIS_MIN_REPLICAS accepts a number of replicas from 0 to 99/,
+    ],
+  ] as const) {
+    it(`refuses ${JSON.stringify(env)} with one line, never showing a password`, () => {
+      assert.throws(() => readConfig({ STORAGE: "redis", ...env }), message);
+    });
+  }
 
   it("treats an empty variable as unset", () => {
     assert.equal(readConfig({ PORT: "", API_TOKEN: "" }).port, 8080);

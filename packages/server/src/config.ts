@@ -1,3 +1,4 @@
+import type { RedisAuth, RedisNode, RedisTopology } from "@cell-counter/storage-redis";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogOptions } from "./log.js";
 
 /**
@@ -13,7 +14,14 @@ export interface Config {
   restoreOnStart: boolean;
   apiToken: string | undefined;
   /** With `storage: "redis"`; unset options take the storage's own defaults. */
-  redis: { url: string; keyPrefix: string | undefined; timeoutMs: number | undefined } | undefined;
+  redis:
+    | {
+        topology: RedisTopology;
+        keyPrefix: string | undefined;
+        timeoutMs: number | undefined;
+        minReplicas: number | undefined;
+      }
+    | undefined;
   log: LogOptions;
   /** With `storage: "dynamodb"`; region, credentials and endpoint come from the AWS SDK's own variables. */
   dynamodb: { table: string } | undefined;
@@ -87,19 +95,20 @@ export function readConfig(env: Env, target: Target = "command"): Config {
 
   let redis: Config["redis"];
   if (storage === "redis") {
-    const url = env.REDIS_URL ?? "";
-    if (!/^rediss?:\/\/[^\s]+$/.test(url)) {
-      throw invalid("REDIS_URL", redactUrl(url), "a redis:// or rediss:// URL when STORAGE=redis");
-    }
     const timeout = given("REDIS_TIMEOUT_MS");
     if (timeout !== undefined && (!/^\d{1,6}$/.test(timeout) || Number(timeout) < 10)) {
       throw invalid("REDIS_TIMEOUT_MS", timeout, "a number of milliseconds from 10 to 999999");
     }
+    const replicas = given("REDIS_MIN_REPLICAS");
+    if (replicas !== undefined && !/^\d{1,2}$/.test(replicas)) {
+      throw invalid("REDIS_MIN_REPLICAS", replicas, "a number of replicas from 0 to 99");
+    }
     const prefix = given("REDIS_KEY_PREFIX");
     redis = {
-      url,
+      topology: redisTopology(env),
       keyPrefix: prefix === undefined ? undefined : oneLine("REDIS_KEY_PREFIX", prefix),
       timeoutMs: timeout === undefined ? undefined : Number(timeout),
+      minReplicas: replicas === undefined ? undefined : Number(replicas),
     };
   }
 
@@ -130,6 +139,68 @@ export function readConfig(env: Env, target: Target = "command"): Config {
             serviceName: oneLine("POWERTOOLS_SERVICE_NAME", value("POWERTOOLS_SERVICE_NAME")),
           }
         : undefined,
+  };
+}
+
+/** The variables that say where Redis is: exactly one of them with `STORAGE=redis`. */
+export const REDIS_TOPOLOGY_VARIABLES = ["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"] as const;
+
+/** One Redis server, a master behind Sentinel, or a Cluster, from the one variable that is set. */
+function redisTopology(env: Env): RedisTopology {
+  const set = REDIS_TOPOLOGY_VARIABLES.filter((name) => (env[name] ?? "") !== "");
+  if (set.length > 1) {
+    throw new ConfigError(`${set.join(" and ")} are both set: STORAGE=redis takes exactly one of them.`);
+  }
+  const sentinels = env.REDIS_SENTINELS ?? "";
+  if (sentinels !== "") {
+    const master = env.REDIS_SENTINEL_MASTER ?? "";
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(master)) {
+      throw invalid(
+        "REDIS_SENTINEL_MASTER",
+        master,
+        "the name the sentinels monitor the master by, with REDIS_SENTINELS",
+      );
+    }
+    const { nodes, ...auth } = redisNodes("REDIS_SENTINELS", sentinels);
+    return { sentinels: nodes, master, ...auth };
+  }
+  const cluster = env.REDIS_CLUSTER_NODES ?? "";
+  if (cluster !== "") {
+    const { nodes, ...auth } = redisNodes("REDIS_CLUSTER_NODES", cluster);
+    return { clusterNodes: nodes, ...auth };
+  }
+  const url = env.REDIS_URL ?? "";
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) {
+    throw invalid(
+      "REDIS_URL",
+      redactUrl(url),
+      "a redis:// or rediss:// URL when STORAGE=redis (or set REDIS_SENTINELS or REDIS_CLUSTER_NODES instead)",
+    );
+  }
+  return { url };
+}
+
+const NODES_ACCEPTED = "host:port,host:port,… optionally after redis:// or rediss:// with user:password@";
+
+/**
+ * `host:port,host:port`, optionally in a URL's clothes for credentials and TLS, as `REDIS_URL` has
+ * them: `rediss://user:password@host:port,host:port`.
+ */
+function redisNodes(name: string, text: string): RedisAuth & { nodes: RedisNode[] } {
+  const parts = /^(?:(rediss?):\/\/(?:([^:@/\s]*)(?::([^@/\s]*))?@)?)?([^@/\s]+)\/?$/.exec(text);
+  const nodes = parts?.[4]?.split(",").map((node) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(node));
+  if (!parts || !nodes || nodes.some((node) => node === null || Number(node[2]) > 65535 || Number(node[2]) === 0)) {
+    throw invalid(name, redactUrl(text), NODES_ACCEPTED);
+  }
+  const [, scheme, username, password] = parts;
+  return {
+    nodes: nodes.map((node) => {
+      const [, host, port] = node as RegExpExecArray;
+      return { host: (host as string).replace(/^\[|\]$/g, ""), port: Number(port) };
+    }),
+    ...(username && { username: decodeURIComponent(username) }),
+    ...(password !== undefined && { password: decodeURIComponent(password) }),
+    ...(scheme === "rediss" && { tls: true }),
   };
 }
 
