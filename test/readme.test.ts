@@ -48,6 +48,7 @@ describe("README", () => {
     const redis = {
       REDIS_KEY_PREFIX: REDIS_STORAGE_DEFAULTS.keyPrefix,
       REDIS_TIMEOUT_MS: String(REDIS_STORAGE_DEFAULTS.timeoutMs),
+      REDIS_MIN_REPLICAS: String(REDIS_STORAGE_DEFAULTS.minReplicas),
     };
     for (const [name, value] of Object.entries({ ...DEFAULTS, ...redis })) {
       assert.match(table, new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${value.replace(/[.]/g, "\\.")}\`\\s*\\|`), name);

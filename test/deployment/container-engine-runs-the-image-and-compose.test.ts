@@ -31,7 +31,9 @@ const ports = { APP_PORT: "", PROMETHEUS_PORT: "" };
 after(async () => {
   await pump?.stop();
   if (engine) {
-    await compose(["--profile", "replicas", "down", "-v", "--remove-orphans", "-t", "2"], { check: false });
+    await compose(["--profile", "replicas", "--profile", "ha", "down", "-v", "--remove-orphans", "-t", "2"], {
+      check: false,
+    });
     await engine.podman(["rm", "-f", "-t", "0", CONTAINER], { check: false });
     await engine.podman(["volume", "rm", "-f", VOLUME], { check: false });
     await engine.stop();
@@ -285,8 +287,77 @@ describe("a container engine runs the image and the compose file (podman + docke
     );
   });
 
+  it("compose --profile ha: the Redis master killed, the sentinels promote a replica, the app replicas answer again; no value twice", async () => {
+    const profile = ["--profile", "ha"];
+    await compose([
+      ...profile,
+      "up",
+      "-d",
+      "redis-master",
+      "redis-replica-1",
+      "redis-replica-2",
+      "redis-sentinel",
+      "app-ha",
+    ]);
+    const apps: string[] = [];
+    for (const index of [1, 2, 3]) {
+      const { stdout } = await compose([...profile, "port", "--index", String(index), "app-ha", "8080"]);
+      apps.push(`http://127.0.0.1:${stdout.trim().split(":").pop()}`);
+    }
+    for (const app of apps) {
+      await waitFor(
+        "an app replica to be ready",
+        async () => ((await curl("GET", `${app}/readyz`)).status === 200 ? true : undefined),
+        60_000,
+      );
+    }
+    const values: number[] = [];
+    const outcomes = new Map<string, number>();
+    /** Increments over the three replicas until `goal` more have been answered 200; every other answer counted by its code. */
+    const increment = async (goal: number) => {
+      let answered = 0;
+      const deadline = Date.now() + 60_000;
+      await Promise.all(
+        apps.flatMap((app) =>
+          Array.from({ length: 5 }, async () => {
+            while (answered < goal && Date.now() < deadline) {
+              const response = await fetch(`${app}/`);
+              const body = (await response.json()) as { counter?: number; code?: string };
+              if (response.status === 200) {
+                answered++;
+                values.push(body.counter as number);
+              } else {
+                const outcome = `${response.status} ${body.code}`;
+                outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+              }
+            }
+          }),
+        ),
+      );
+      assert.ok(answered >= goal, `${answered} of ${goal} increments answered 200 within 60 s`);
+    };
+    await increment(150);
+    const sentinel = `${PROJECT}_redis-sentinel_1`;
+    const master = async () =>
+      (
+        await podman(["exec", sentinel, "redis-cli", "-p", "26379", "SENTINEL", "get-master-addr-by-name", "cell"])
+      ).stdout
+        .trim()
+        .split("\n")[0] ?? "";
+    assert.equal(await master(), "redis-master");
+    const killed = Date.now();
+    await podman(["kill", `${PROJECT}_redis-master_1`]);
+    await increment(150);
+    console.log(
+      `compose ha: the master killed; 150 answers 200 again after ${((Date.now() - killed) / 1000).toFixed(1)} s, meanwhile ${[...outcomes].map(([outcome, count]) => `${count} × ${outcome}`).join(", ") || "no other answer"}`,
+    );
+    assert.match(await master(), /^redis-replica-[12]$/);
+    assert.equal(new Set(values).size, values.length, "no value answered twice");
+    for (const outcome of outcomes.keys()) assert.match(outcome, /^(503 STORAGE_UNAVAILABLE|504 STORAGE_TIMEOUT)$/);
+  });
+
   it("compose down -v leaves nothing of the project: no container, volume or network", async () => {
-    await compose(["--profile", "replicas", "down", "-v", "--remove-orphans", "-t", "5"]);
+    await compose(["--profile", "replicas", "--profile", "ha", "down", "-v", "--remove-orphans", "-t", "5"]);
     await pump?.stop();
     pump = undefined;
     const label = `label=com.docker.compose.project=${PROJECT}`;
