@@ -54,6 +54,14 @@ const SERVER_CORE = hasTaskset ? ["taskset", "-c", "0"] : [];
 
 const scratch = mkdtempSync(join(tmpdir(), "cell-counter-bench-"));
 const redis = await startRedisServer();
+// One replica, as a deployment that fails over has: the cost of confirming writes on it is measured.
+const replica = await startRedisServer([
+  "--replicaof",
+  "127.0.0.1",
+  String(redis.port),
+  "--repl-diskless-load",
+  "on-empty-db",
+]);
 
 interface Server {
   name: string;
@@ -105,6 +113,11 @@ const servers: Server[] = [
     name: "node adapter, Redis storage",
     args: BUNDLE,
     env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench:" },
+  },
+  {
+    name: "node adapter, Redis storage, REDIS_MIN_REPLICAS=1 (each batch confirmed by WAIT)",
+    args: BUNDLE,
+    env: { STORAGE: "redis", REDIS_URL: redis.url, REDIS_KEY_PREFIX: "bench-wait:", REDIS_MIN_REPLICAS: "1" },
   },
   {
     name: "3 replicas of the node adapter on one Redis, aggregate",
@@ -290,6 +303,7 @@ const PAIRS: [candidate: string, reference: string][] = [
   ["h3 adapter", "reference: bare h3"],
   ["h3 adapter", "peer: h3 + prom-client"],
   ["node adapter, Redis storage", "the limit"],
+  ["REDIS_MIN_REPLICAS=1", "node adapter, Redis storage"],
 ];
 // Both are started anew for each launch, in turn first: a process's JIT and garbage collector
 // settle a little differently from one start to the next (two copies of one server: launch
@@ -361,6 +375,7 @@ const sideBySideTable = [
 
 /** Stops what the benchmark started and removes its files. */
 async function cleanUp(): Promise<void> {
+  await replica.stop();
   await redis.stop();
   killCommands();
   rmSync(scratch, { recursive: true, force: true });
@@ -458,7 +473,7 @@ const lines = [
   `- date: ${now.toISOString()}`,
   `- command: \`${command}\``,
   `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
-  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round; cell-counter's node servers and the bare h3 reference run with the image's node flags (${IMAGE_NODE_FLAGS.join(" ")}). Growth and checkpoint latency are loaded with autocannon`,
+  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round; cell-counter's node servers and the bare h3 reference run with the image's node flags (${IMAGE_NODE_FLAGS.join(" ")}); the Redis servers share one Redis with one replica (redis-server on loopback, on the load generator's core). Growth and checkpoint latency are loaded with autocannon`,
   "",
   "## Requests per second",
   "",

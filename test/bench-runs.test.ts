@@ -29,6 +29,7 @@ describe("pnpm bench --quick (bounded: about 45 s, one round; proves the benchma
       "pnpm start",
       "h3 adapter, file storage",
       "node adapter, Redis storage",
+      "node adapter, Redis storage, REDIS_MIN_REPLICAS=1 (each batch confirmed by WAIT)",
       "3 replicas of the node adapter on one Redis",
       "reference: bare h3, no metrics",
       "disk limit",
@@ -45,6 +46,7 @@ describe("pnpm bench --quick (bounded: about 45 s, one round; proves the benchma
       "| h3 adapter, file storage | reference: bare h3, no metrics |",
       "| h3 adapter, file storage | peer: h3 + prom-client |",
       "| node adapter, Redis storage | the limit: bare node:http |",
+      "| node adapter, Redis storage, REDIS_MIN_REPLICAS=1 (each batch confirmed by WAIT) | node adapter, Redis storage |",
     ]) {
       const row = sideBySide.split("\n").find((line) => line.startsWith(pair)) ?? "";
       assert.match(row, / \*\*\d+\.\d\d\*\* \(\d+\.\d\d–\d+\.\d\d\) \|$/, pair);
