@@ -21,7 +21,19 @@ export async function startRedisServer(args: string[] = []): Promise<RedisServer
     async start() {
       child = spawn(
         "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning", ...args],
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--loglevel",
+          "warning",
+          ...args,
+        ],
         { stdio: "ignore" },
       );
       child.on("error", (error) => {
