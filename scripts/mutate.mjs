@@ -98,14 +98,14 @@ const MUTANTS = [
   ],
   [
     "SIGTERM exits at once",
-    "packages/server/src/serve.ts",
+    "packages/server/src/serving/shutdown.ts",
     [["finishing in-flight requests`);", "finishing in-flight requests`);\n    process.exit(0);"]],
     ["server/src/bin/cell-counter.test"],
   ],
   [
     "shutdown cut-off removed",
-    "packages/server/src/serve.ts",
-    [["setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)", "setTimeout(() => {}, SHUTDOWN_GRACE_MS)"]],
+    "packages/server/src/serving/shutdown.ts",
+    [["setTimeout(() => host.cutConnections?.(), SHUTDOWN_GRACE_MS)", "setTimeout(() => {}, SHUTDOWN_GRACE_MS)"]],
     ["server/src/bin/cell-counter.test"],
   ],
   [

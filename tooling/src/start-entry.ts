@@ -2,11 +2,30 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { killCommands, runCommand, startCommand } from "./process.js";
+
+/** Polls the command's output for a line containing `text`, at most 10 s. */
+async function waitForLine(output: readonly string[], text: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!output.some((line) => line.includes(text))) {
+    assert.ok(Date.now() < deadline, `no line with "${text}" within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // polled for the condition
+  }
+}
+
+/** A connection that sent half of a checkpoint's body and never sends the rest. */
+async function stalledRequest(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  const stalled = connect(Number(port), hostname);
+  await new Promise((resolve) => stalled.once("connect", resolve));
+  stalled.on("error", () => {});
+  stalled.write("POST /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+  return stalled;
+}
 
 /**
  * The behaviour of a start entry (a built `bin`) as an operator sees it: environment, log line,
@@ -195,11 +214,7 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
 
     it("on SIGTERM cuts a client that never finishes its body, and exits 0 within the grace period plus a margin", async () => {
       const server = await start({ STORAGE: "memory" });
-      const { hostname, port } = new URL(server.url);
-      const stalled = connect(Number(port), hostname);
-      await new Promise((resolve) => stalled.once("connect", resolve));
-      stalled.on("error", () => {});
-      stalled.write("POST /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+      const stalled = await stalledRequest(server.url);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const stopping = Date.now();
       server.child.kill("SIGTERM");
@@ -208,6 +223,21 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       assert.ok(seconds >= 7 && seconds < 9, `exited after ${seconds.toFixed(1)} s (grace period 8 s)`);
       assert.ok(!server.output.some((line) => line.includes("did not close in time")), "cut at the grace period");
       stalled.destroy();
+    });
+
+    it("a second SIGTERM cuts what is still in flight at once, and the process exits 0", async () => {
+      const server = await start({ STORAGE: "memory" });
+      const stalled = await stalledRequest(server.url);
+      const closed = new Promise((resolve) => stalled.once("close", resolve));
+      server.child.kill("SIGTERM");
+      await waitForLine(server.output, "SIGTERM received");
+      const second = Date.now();
+      server.child.kill("SIGTERM");
+      await closed;
+      assert.deepEqual(await server.exit, { code: 0, signal: null });
+      const seconds = (Date.now() - second) / 1000;
+      assert.ok(seconds < 3, `exited ${seconds.toFixed(1)} s after the second signal, not at the 8 s grace period`);
+      assert.ok(server.output.some((line) => line.includes("received again")));
     });
 
     it("never prints a password of REDIS_URL or the API token, at start, on failures or at shutdown", async () => {
@@ -345,6 +375,23 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /^http_requests_total\{method="other",endpoint="unmatched",http_status="400",[^}]*\} 1$/m);
       assert.match(metrics, /^http_requests_total\{method="other",endpoint="unmatched",http_status="431",[^}]*\} 1$/m);
+      // node's own client, with a method its parser does not know: the answer, never a reset.
+      const { hostname, port } = new URL(server.url);
+      const foo = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+        const req = request({ hostname, port, method: "FOO", path: "/" }, (response) => {
+          let body = "";
+          response.setEncoding("utf8").on("data", (chunk: string) => {
+            body += chunk;
+          });
+          response.on("end", () => resolve({ status: response.statusCode, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.deepEqual(foo, {
+        status: 400,
+        body: '{"status":"bad request","error":"The request is not valid HTTP/1.1.","code":"BAD_REQUEST"}',
+      });
     });
 
     it("sends 100 Continue only once the route, the token and the declared length are accepted", async () => {

@@ -30,7 +30,14 @@ export interface ServiceOptions {
 }
 
 /** A parser-level refusal, answered by the host's HTTP server before any request exists. */
-export type MalformedCode = Extract<ErrorCode, "BAD_REQUEST" | "HEADERS_TOO_LARGE">;
+export type MalformedCode = Extract<ErrorCode, "BAD_REQUEST" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT">;
+
+/** The `status` field of the answers a host's parser gives for the service. */
+const MALFORMED_STATUS: Record<MalformedCode, string> = {
+  BAD_REQUEST: "bad request",
+  HEADERS_TOO_LARGE: "headers too large",
+  REQUEST_TIMEOUT: "request timeout",
+};
 
 export interface Service {
   /** Answers one request; synchronously when it can (await it either way). Never throws or rejects. */
@@ -151,7 +158,7 @@ export function createService(options: ServiceOptions): Service {
       return answer && finish(request.method, route, started, answer);
     },
     malformed(code, message) {
-      const answer = errorResponse(code, code === "BAD_REQUEST" ? "bad request" : "headers too large", message);
+      const answer = errorResponse(code, MALFORMED_STATUS[code], message);
       recorded.request("unmatched", "other", answer.status, 0);
       return answer;
     },

@@ -12,5 +12,8 @@ export {
   type Target,
 } from "./config.js";
 export { createLog, type Fields, LOG_FORMATS, LOG_LEVELS, type Log, type LogOptions } from "./log.js";
-export { closeOnSignals, createTimedServer, listen, SERVER_TIMEOUTS, SHUTDOWN_GRACE_MS } from "./serve.js";
-export { announce, prepareEntry, type StartOptions, start, stopOnSignals } from "./start.js";
+export { createTimedServer, listen, nodeHost } from "./serve.js";
+export { endAfterAnswer, LINGER } from "./serving/lingering-close.js";
+export { SHUTDOWN_GRACE_MS, type StoppableHost, shutdownOnSignals } from "./serving/shutdown.js";
+export { SERVER_TIMEOUTS, type ServerTimeouts } from "./serving/timeouts.js";
+export { announce, prepareEntry, type StartOptions, start } from "./start.js";

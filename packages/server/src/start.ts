@@ -5,7 +5,8 @@ import { readCommandLine } from "./cli.js";
 import { createServiceFromConfig, prepare, where } from "./compose.js";
 import { type Config, ConfigError, readConfig } from "./config.js";
 import { createLog, type Log } from "./log.js";
-import { closeOnSignals, createTimedServer, listen } from "./serve.js";
+import { createTimedServer, listen, nodeHost } from "./serve.js";
+import { shutdownOnSignals } from "./serving/shutdown.js";
 
 export interface StartOptions {
   /** The command's name, for `--help` and `--version`. */
@@ -37,18 +38,6 @@ export async function prepareEntry(
   const service = await createServiceFromConfig(config, metrics, log);
   await prepare(service, config, log);
   return { config, log, service };
-}
-
-/** On SIGTERM or SIGINT: stop the host's server (it lets in-flight requests finish), close the storage, exit 0. */
-export function stopOnSignals(log: Log, service: Service, stopServer: () => Promise<void>): void {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, async () => {
-      log.info(`${signal} received, finishing in-flight requests`);
-      await stopServer();
-      await service.close();
-      process.exit(0);
-    });
-  }
 }
 
 /** The one line an entry logs once it listens. */
@@ -84,5 +73,5 @@ export async function start(options: StartOptions): Promise<void> {
     log.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, where(config));
     process.exit(1);
   }
-  closeOnSignals(server, service, log);
+  shutdownOnSignals(nodeHost(server), service, log);
 }

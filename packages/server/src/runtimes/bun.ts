@@ -1,6 +1,7 @@
 // cell-counter on Bun: `bun node_modules/@cell-counter/server/dist/runtimes/bun.js`, configured by
 // the same variables as the commands. Bun.serve hands the core's fetch entry web requests.
-import { announce, prepareEntry, stopOnSignals } from "../start.js";
+import { shutdownOnSignals } from "../serving/shutdown.js";
+import { announce, prepareEntry } from "../start.js";
 
 declare const Bun: {
   serve(options: { port: number; hostname: string; fetch(request: Request): Promise<Response> }): {
@@ -13,4 +14,5 @@ declare const Bun: {
 const { config, log, service } = await prepareEntry("bun", process.env);
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: service.fetch });
 announce(log, `http://${server.hostname}:${server.port}`, "bun", config);
-stopOnSignals(log, service, () => server.stop());
+// Bun stops accepting and lets in-flight requests finish; `stop(true)` cuts them.
+shutdownOnSignals({ stopAccepting: () => server.stop(), cutConnections: () => void server.stop(true) }, service, log);

@@ -1,7 +1,8 @@
 // cell-counter on Deno: `deno run --allow-net --allow-env --allow-read --allow-write --allow-sys
 // --node-modules-dir=manual node_modules/@cell-counter/server/dist/runtimes/deno.js` (Deno loads the
 // npm packages from node_modules), configured by the same variables as the commands.
-import { announce, prepareEntry, stopOnSignals } from "../start.js";
+import { shutdownOnSignals } from "../serving/shutdown.js";
+import { announce, prepareEntry } from "../start.js";
 
 declare const Deno: {
   serve(
@@ -19,4 +20,5 @@ const server = Deno.serve(
   },
   service.fetch,
 );
-stopOnSignals(log, service, () => server.shutdown());
+// Deno stops accepting and lets in-flight requests finish; it has no way to cut them sooner than the exit.
+shutdownOnSignals({ stopAccepting: () => server.shutdown() }, service, log);
