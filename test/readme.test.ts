@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { DEFAULTS, LAMBDA_DEFAULTS } from "@cell-counter/server";
+import { LAMBDA_DEFAULTS, SETTINGS, type Setting } from "@cell-counter/server";
 import { REDIS_STORAGE_DEFAULTS } from "@cell-counter/storage-redis";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -43,17 +43,17 @@ describe("README", () => {
     assert.equal(JSON.parse(await readFile(join(cwd, "data", "checkpoint.json"), "utf8")).counter, 1);
   });
 
-  it("the configuration table gives the defaults the code has", () => {
-    const table = section("Configuration");
-    const redis = {
-      REDIS_KEY_PREFIX: REDIS_STORAGE_DEFAULTS.keyPrefix,
-      REDIS_TIMEOUT_MS: String(REDIS_STORAGE_DEFAULTS.timeoutMs),
-      REDIS_MIN_REPLICAS: String(REDIS_STORAGE_DEFAULTS.minReplicas),
-    };
-    for (const [name, value] of Object.entries({ ...DEFAULTS, ...redis })) {
-      assert.match(table, new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${value.replace(/[.]/g, "\\.")}\`\\s*\\|`), name);
-    }
-    assert.match(table, /\|\s*`API_TOKEN`\s*\|\s*—\s*\|/);
+  it("the configuration table lists the settings' table, in its order, with its defaults", () => {
+    const rows = [...section("Configuration").matchAll(/^\| `([A-Z_]+)` \| (`[^`]*`|—) \|/gm)].map(
+      ([, variable, value]) => [variable, value],
+    );
+    const expected = (SETTINGS as readonly Setting[])
+      .filter((row) => !row.lambdaOnly)
+      .map((row) => {
+        const value = row.redisDefault ? String(REDIS_STORAGE_DEFAULTS[row.redisDefault]) : row.default;
+        return [row.variable, value === undefined ? "—" : `\`${value}\``];
+      });
+    assert.deepEqual(rows, expected);
     const lambda = section("AWS Lambda");
     assert.match(lambda, new RegExp(`\`STORAGE\` defaults to \`${LAMBDA_DEFAULTS.STORAGE}\``));
     assert.match(lambda, new RegExp(`both default \`${LAMBDA_DEFAULTS.POWERTOOLS_METRICS_NAMESPACE}\``));

@@ -1,5 +1,6 @@
 import type { RedisAuth, RedisNode, RedisTopology } from "@cell-counter/storage-redis";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogOptions } from "./log.js";
+import { SETTINGS, type Setting, setting, type Variable } from "./settings.js";
 
 /**
  * The configuration of every entry — the `cell-counter` and `cell-counter-h3` commands and the
@@ -35,22 +36,15 @@ export type StorageKind = (typeof STORAGE_KINDS)[number];
 /** Where the configuration is read: a command on a host, or the Lambda function. */
 export type Target = "command" | "lambda";
 
-export const DEFAULTS = {
-  PORT: "8080",
-  HOST: "0.0.0.0",
-  ENVIRONMENT: "dev",
-  CHECKPOINT_PATH: "./data/checkpoint.json",
-  STORAGE: "file",
-  RESTORE_ON_START: "false",
-  LOG_LEVEL: "info",
-} as const;
+/** The commands' defaults, from the settings' table. */
+export const DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  SETTINGS.flatMap((row: Setting) => (row.default === undefined ? [] : [[row.variable, row.default]])),
+);
 
 /** What the Lambda function uses instead: execution environments share nothing but a remote store. */
-export const LAMBDA_DEFAULTS = {
-  STORAGE: "redis",
-  POWERTOOLS_METRICS_NAMESPACE: "cell-counter",
-  POWERTOOLS_SERVICE_NAME: "cell-counter",
-} as const;
+export const LAMBDA_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  SETTINGS.flatMap((row: Setting) => (row.lambdaDefault === undefined ? [] : [[row.variable, row.lambdaDefault]])),
+);
 
 const LAMBDA_STORAGE_KINDS: readonly StorageKind[] = ["redis", "dynamodb"];
 
@@ -66,12 +60,12 @@ const BOOLEANS: Record<string, boolean> = { true: true, "1": true, yes: true, fa
 /** Reads and validates the configuration; throws `ConfigError` naming the first bad variable. */
 export function readConfig(env: Env, target: Target = "command"): Config {
   const defaults: Record<string, string> = target === "lambda" ? { ...DEFAULTS, ...LAMBDA_DEFAULTS } : DEFAULTS;
-  const given = (name: string) => (env[name] === "" ? undefined : env[name]);
-  const value = (name: string) => given(name) ?? (defaults[name] as string);
+  const given = (name: Variable) => (env[name] === "" ? undefined : env[name]);
+  const value = (name: Variable) => given(name) ?? (defaults[name] as string);
 
   const port = value("PORT");
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
-    throw invalid("PORT", port, "an integer from 0 to 65535");
+    throw invalid("PORT", port);
   }
   const kinds = target === "lambda" ? LAMBDA_STORAGE_KINDS : STORAGE_KINDS;
   const storage = value("STORAGE");
@@ -81,27 +75,27 @@ export function readConfig(env: Env, target: Target = "command"): Config {
   }
   const restore = value("RESTORE_ON_START").toLowerCase();
   if (!(restore in BOOLEANS)) {
-    throw invalid("RESTORE_ON_START", restore, '"true" or "false" (also "1"/"0", "yes"/"no")');
+    throw invalid("RESTORE_ON_START", restore);
   }
   const host = value("HOST");
-  if (/\s/.test(host)) throw invalid("HOST", host, "an address or host name to listen on");
+  if (/\s/.test(host)) throw invalid("HOST", host);
   const environment = oneLine("ENVIRONMENT", value("ENVIRONMENT"));
   const level = value("LOG_LEVEL");
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw invalid("LOG_LEVEL", level, LOG_LEVELS.join(", "));
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw invalid("LOG_LEVEL", level);
   const format = given("LOG_FORMAT");
   if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
-    throw invalid("LOG_FORMAT", format, '"json" or "pretty"');
+    throw invalid("LOG_FORMAT", format);
   }
 
   let redis: Config["redis"];
   if (storage === "redis") {
     const timeout = given("REDIS_TIMEOUT_MS");
     if (timeout !== undefined && (!/^\d{1,6}$/.test(timeout) || Number(timeout) < 10)) {
-      throw invalid("REDIS_TIMEOUT_MS", timeout, "a number of milliseconds from 10 to 999999");
+      throw invalid("REDIS_TIMEOUT_MS", timeout);
     }
     const replicas = given("REDIS_MIN_REPLICAS");
     if (replicas !== undefined && !/^\d{1,2}$/.test(replicas)) {
-      throw invalid("REDIS_MIN_REPLICAS", replicas, "a number of replicas from 0 to 99");
+      throw invalid("REDIS_MIN_REPLICAS", replicas);
     }
     const prefix = given("REDIS_KEY_PREFIX");
     redis = {
@@ -116,7 +110,7 @@ export function readConfig(env: Env, target: Target = "command"): Config {
   if (storage === "dynamodb") {
     const table = env.DYNAMODB_TABLE ?? "";
     if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
-      throw invalid("DYNAMODB_TABLE", table, "a table name (3 to 255 letters, digits, _ . -) when STORAGE=dynamodb");
+      throw invalid("DYNAMODB_TABLE", table);
     }
     dynamodb = { table };
   }
@@ -145,52 +139,46 @@ export function readConfig(env: Env, target: Target = "command"): Config {
 /** The variables that say where Redis is: exactly one of them with `STORAGE=redis`. */
 export const REDIS_TOPOLOGY_VARIABLES = ["REDIS_URL", "REDIS_SENTINELS", "REDIS_CLUSTER_NODES"] as const;
 
-/** One Redis server, a master behind Sentinel, or a Cluster, from the one variable that is set. */
+/**
+ * One Redis server, a master behind Sentinel, or a Cluster, from the one variable that is set;
+ * `REDIS_PASSWORD` (from a Secret, say) for an address that carries no password.
+ */
 function redisTopology(env: Env): RedisTopology {
   const set = REDIS_TOPOLOGY_VARIABLES.filter((name) => (env[name] ?? "") !== "");
   if (set.length > 1) {
     throw new ConfigError(`${set.join(" and ")} are both set: STORAGE=redis takes exactly one of them.`);
   }
+  const password = env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {};
   const sentinels = env.REDIS_SENTINELS ?? "";
   if (sentinels !== "") {
     const master = env.REDIS_SENTINEL_MASTER ?? "";
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(master)) {
-      throw invalid(
-        "REDIS_SENTINEL_MASTER",
-        master,
-        "the name the sentinels monitor the master by, with REDIS_SENTINELS",
-      );
+      throw invalid("REDIS_SENTINEL_MASTER", master);
     }
     const { nodes, ...auth } = redisNodes("REDIS_SENTINELS", sentinels);
-    return { sentinels: nodes, master, ...auth };
+    return { sentinels: nodes, master, ...password, ...auth };
   }
   const cluster = env.REDIS_CLUSTER_NODES ?? "";
   if (cluster !== "") {
     const { nodes, ...auth } = redisNodes("REDIS_CLUSTER_NODES", cluster);
-    return { clusterNodes: nodes, ...auth };
+    return { clusterNodes: nodes, ...password, ...auth };
   }
   const url = env.REDIS_URL ?? "";
   if (!/^rediss?:\/\/[^\s]+$/.test(url)) {
-    throw invalid(
-      "REDIS_URL",
-      redactUrl(url),
-      "a redis:// or rediss:// URL when STORAGE=redis (or set REDIS_SENTINELS or REDIS_CLUSTER_NODES instead)",
-    );
+    throw invalid("REDIS_URL", redactUrl(url));
   }
-  return { url };
+  return { url, ...password };
 }
-
-const NODES_ACCEPTED = "host:port,host:port,… optionally after redis:// or rediss:// with user:password@";
 
 /**
  * `host:port,host:port`, optionally in a URL's clothes for credentials and TLS, as `REDIS_URL` has
  * them: `rediss://user:password@host:port,host:port`.
  */
-function redisNodes(name: string, text: string): RedisAuth & { nodes: RedisNode[] } {
+function redisNodes(name: "REDIS_SENTINELS" | "REDIS_CLUSTER_NODES", text: string): RedisAuth & { nodes: RedisNode[] } {
   const parts = /^(?:(rediss?):\/\/(?:([^:@/\s]*)(?::([^@/\s]*))?@)?)?([^@/\s]+)\/?$/.exec(text);
   const nodes = parts?.[4]?.split(",").map((node) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(node));
   if (!parts || !nodes || nodes.some((node) => node === null || Number(node[2]) > 65535 || Number(node[2]) === 0)) {
-    throw invalid(name, redactUrl(text), NODES_ACCEPTED);
+    throw invalid(name, redactUrl(text));
   }
   const [, scheme, username, password] = parts;
   return {
@@ -209,11 +197,12 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
-function oneLine(name: string, text: string): string {
-  if (/[\n\r]/.test(text) || text.length > 128) throw invalid(name, text, "one line of at most 128 characters");
+function oneLine(name: Variable, text: string): string {
+  if (/[\n\r]/.test(text) || text.length > 128) throw invalid(name, text);
   return text;
 }
 
-function invalid(name: string, given: string, accepted: string): ConfigError {
+/** The one line that refuses a value: what the variable accepts comes from the settings' table. */
+function invalid(name: Variable, given: string, accepted = setting(name).accepts): ConfigError {
   return new ConfigError(`${name}=${JSON.stringify(given)} is not valid: ${name} accepts ${accepted}.`);
 }

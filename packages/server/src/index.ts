@@ -16,4 +16,5 @@ export { createTimedServer, listen, nodeHost } from "./serve.js";
 export { endAfterAnswer, LINGER } from "./serving/lingering-close.js";
 export { SHUTDOWN_GRACE_MS, type StoppableHost, shutdownOnSignals } from "./serving/shutdown.js";
 export { SERVER_TIMEOUTS, type ServerTimeouts } from "./serving/timeouts.js";
+export { SETTINGS, type Setting } from "./settings.js";
 export { announce, prepareEntry, type StartOptions, start } from "./start.js";

@@ -16,7 +16,7 @@ export interface RedisAuth {
 
 /** Where Redis is: exactly one server, a master found through Sentinel, or a Cluster. */
 export type RedisTopology =
-  | { url: string }
+  | { url: string; password?: string }
   | ({ sentinels: readonly RedisNode[]; master: string } & RedisAuth)
   | ({ clusterNodes: readonly RedisNode[] } & RedisAuth);
 
@@ -37,7 +37,13 @@ export function connect(topology: RedisTopology, timeoutMs: number): RedisClient
     retryStrategy: (attempt) => Math.min(attempt * 100, 500),
     lazyConnect: false,
   };
-  if ("url" in topology) return new Redis(topology.url, common);
+  // A password in the URL wins over `password` (ioredis's order).
+  if ("url" in topology) {
+    return new Redis(topology.url, {
+      ...common,
+      ...(topology.password !== undefined && { password: topology.password }),
+    });
+  }
   const auth: RedisOptions = {
     ...(topology.username !== undefined && { username: topology.username }),
     ...(topology.password !== undefined && { password: topology.password }),
