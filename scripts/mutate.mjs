@@ -100,25 +100,25 @@ const MUTANTS = [
     "SIGTERM exits at once",
     "packages/server/src/serving/shutdown.ts",
     [["finishing in-flight requests`);", "finishing in-flight requests`);\n    process.exit(0);"]],
-    ["server/src/bin/cell-counter.test"],
+    ["test/commands/both-commands"],
   ],
   [
     "shutdown cut-off removed",
     "packages/server/src/serving/shutdown.ts",
     [["setTimeout(() => host.cutConnections?.(), SHUTDOWN_GRACE_MS)", "setTimeout(() => {}, SHUTDOWN_GRACE_MS)"]],
-    ["server/src/bin/cell-counter.test"],
+    ["test/commands/both-commands"],
   ],
   [
     "RESTORE_ON_START ignored",
     "packages/server/src/compose.ts",
     [["if (!config.restoreOnStart) return;", "if (config.restoreOnStart !== undefined) return;"]],
-    ["server/src/bin/cell-counter.test"],
+    ["test/commands/both-commands"],
   ],
   [
     "password redaction needs a user name",
     "packages/server/src/config.ts",
     [["url.replace(/\\/\\/([^:@/]*):[^@/]*@/", "url.replace(/\\/\\/([^:@/]+):[^@/]*@/"]],
-    ["server/src/bin/cell-counter.test"],
+    ["test/commands/both-commands"],
   ],
   [
     "Redis increment as GET then SET",
@@ -129,7 +129,7 @@ const MUTANTS = [
         'counterOf(await call("The counter could not be incremented", async () => { const [, value] = await scripts.cellRead(keys.counter); const next = String(BigInt(value ?? "0") + 1n); await client.set(keys.counter, next); return ["ok", next] as Outcome; })),',
       ],
     ],
-    ["storage-redis"],
+    ["storages/redis-storage"],
   ],
   [
     "cell_counter reports the value at the last checkpoint",
@@ -164,13 +164,13 @@ const MUTANTS = [
         "service.handle(incomingMessageToRequest(request))",
       ],
     ],
-    ["server/src/bin/cell-counter.test"],
+    ["test/commands/both-commands"],
   ],
   [
     "Redis timeout reported as not applied",
     "packages/storage-redis/src/index.ts",
     [['"STORAGE_TIMEOUT",', '"STORAGE_UNAVAILABLE",']],
-    ["storage-redis"],
+    ["storages/redis-storage"],
   ],
 ];
 

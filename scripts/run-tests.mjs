@@ -1,11 +1,14 @@
-// Runs every test file (*.test.ts) of the workspace with node:test through tsx, the workspace's
-// packages resolved to their sources. Extra arguments filter the files by substring.
+// Runs the test files (*.test.ts) of the workspace with node:test through tsx, the workspace's
+// packages resolved to their sources. `--unit`: the unit tier, the tests beside the code in
+// packages/ (no build, no program beyond node); `--e2e`: the rest, in test/ (the built programs with
+// real Redis, Prometheus, podman, Bun, Deno, workerd…). Other arguments filter the files by substring.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const SKIP = new Set(["node_modules", "dist", ".git"]);
+const TIERS = { "--unit": "packages/", "--e2e": "test/" };
 
 function* testFiles(directory) {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
@@ -16,8 +19,11 @@ function* testFiles(directory) {
   }
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const tiers = args.filter((arg) => arg in TIERS).map((arg) => TIERS[arg]);
+const filters = args.filter((arg) => !(arg in TIERS));
 const files = [...testFiles(root)]
+  .filter((file) => tiers.length === 0 || tiers.some((tier) => file.startsWith(tier)))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
 if (files.length === 0) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { SETTINGS } from "@cell-counter/server";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -53,6 +54,18 @@ describe("architecture", () => {
     }
   });
 
+  it("the unit tier (packages/*/src/*.test.ts) starts no program: nothing from the helpers that start Redis, dynalite, workerd, podman or the commands", async () => {
+    const STARTERS =
+      /\b(startRedisServer|startSentinelSetup|startRedisCluster|createTestNetwork|startDynamoDb|startWorkerd|bundleWorker|startEngine|startCommand|runCommand|startLoad)\b/;
+    for (const name of await readdir(join(root, "packages"))) {
+      for (const entry of await readdir(join(root, "packages", name, "src"), { recursive: true })) {
+        if (!entry.endsWith(".test.ts")) continue;
+        const text = await readFile(join(root, "packages", name, "src", entry), "utf8");
+        assert.doesNotMatch(text, STARTERS, `packages/${name}/src/${entry}: such a test belongs in test/`);
+      }
+    }
+  });
+
   it("the core imports nothing but its own files, not even node's modules", async () => {
     for (const file of await sources(join(root, "packages/core/src"))) {
       for (const specifier of await imports(file)) {
@@ -84,17 +97,7 @@ describe("architecture", () => {
       if (['"file"', '"redis"', '"info"', '"cell-counter"'].includes(literal)) continue;
       assert.equal(holders.length, 1, `${literal} in ${holders.join(", ")}`);
     }
-    for (const name of [
-      "PORT",
-      "HOST",
-      "ENVIRONMENT",
-      "STORAGE",
-      "REDIS_URL",
-      "REDIS_TIMEOUT_MS",
-      "REDIS_KEY_PREFIX",
-      "RESTORE_ON_START",
-      "API_TOKEN",
-    ]) {
+    for (const { variable: name } of SETTINGS) {
       const readers = texts
         .filter(([, text]) =>
           new RegExp(`\\b(?:value|given)\\(["']${name}["']\\)|env\\.${name}\\b|env\\[["']${name}["']\\]`).test(text),

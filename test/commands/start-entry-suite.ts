@@ -6,7 +6,8 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { killCommands, runCommand, startCommand } from "./process.js";
+import { SETTINGS, type Setting } from "@cell-counter/server";
+import { killCommands, runCommand, startCommand } from "@cell-counter/tooling";
 
 /** Polls the command's output for a line containing `text`, at most 10 s. */
 async function waitForLine(output: readonly string[], text: string): Promise<void> {
@@ -240,11 +241,17 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       assert.ok(server.output.some((line) => line.includes("received again")));
     });
 
-    it("never prints a password of REDIS_URL or the API token, at start, on failures or at shutdown", async () => {
-      for (const url of ["redis://:s3cret-pw@127.0.0.1:1", "redis://admin:s3cret-pw@127.0.0.1:1/0"]) {
+    it("never prints a Redis password (in REDIS_URL, REDIS_SENTINELS or REDIS_PASSWORD) or the API token, at start, on failures or at shutdown", async () => {
+      const addresses: Record<string, string>[] = [
+        { REDIS_URL: "redis://:s3cret-pw@127.0.0.1:1" },
+        { REDIS_URL: "redis://admin:s3cret-pw@127.0.0.1:1/0" },
+        { REDIS_SENTINELS: "redis://:s3cret-pw@127.0.0.1:1", REDIS_SENTINEL_MASTER: "m" },
+        { REDIS_CLUSTER_NODES: "127.0.0.1:1", REDIS_PASSWORD: "s3cret-pw" },
+      ];
+      for (const where of addresses) {
         const server = await start({
           STORAGE: "redis",
-          REDIS_URL: url,
+          ...where,
           REDIS_TIMEOUT_MS: "50",
           API_TOKEN: "t0p-s3cret-token",
         });
@@ -284,21 +291,8 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       assert.equal((await help.exit).code, 0);
       const usage = help.output.join("\n");
       assert.match(usage, /^Usage: cell-counter/);
-      for (const variable of [
-        "PORT",
-        "HOST",
-        "ENVIRONMENT",
-        "STORAGE",
-        "CHECKPOINT_PATH",
-        "REDIS_URL",
-        "REDIS_KEY_PREFIX",
-        "REDIS_TIMEOUT_MS",
-        "RESTORE_ON_START",
-        "API_TOKEN",
-        "LOG_LEVEL",
-        "LOG_FORMAT",
-      ]) {
-        assert.match(usage, new RegExp(`^  ${variable} `, "m"), variable);
+      for (const { variable, lambdaOnly } of SETTINGS as readonly Setting[]) {
+        if (!lambdaOnly) assert.match(usage, new RegExp(`^  ${variable} `, "m"), variable);
       }
       assert.match(usage, /REDIS_KEY_PREFIX\s+cell-counter:/);
       const version = runCommand([bin, "--version"], {}, cwd);

@@ -5,7 +5,8 @@ import { CounterError, type CounterStorage, type ErrorCode } from "@cell-counter
 import { runStorageContract } from "@cell-counter/testkit";
 import { bundleWorker, startWorkerd } from "@cell-counter/tooling";
 
-const root = new URL("../../..", import.meta.url).pathname;
+import { root } from "../support.js";
+
 let workerd: Awaited<ReturnType<typeof startWorkerd>>;
 let objects = 0;
 before(async () => {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { isCounterError } from "@cell-counter/core";
+import { createDynamoDbStorage, type DynamoDbStorage } from "@cell-counter/storage-dynamodb";
 import { runStorageContract } from "@cell-counter/testkit";
 import { type DynamoDbServer, startDynamoDb } from "@cell-counter/tooling";
-import { createDynamoDbStorage, type DynamoDbStorage } from "./index.js";
 
 const TABLE = "cell-counter";
 let dynamo: DynamoDbServer;

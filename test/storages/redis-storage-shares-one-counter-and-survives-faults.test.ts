@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isCounterError } from "@cell-counter/core";
+import { createRedisStorage, type RedisStorage } from "@cell-counter/storage-redis";
 import { runStorageContract } from "@cell-counter/testkit";
 import { type RedisServer, startRedisServer } from "@cell-counter/tooling";
 import { Redis } from "ioredis";
-import { createRedisStorage, type RedisStorage } from "./index.js";
 
 let redis: RedisServer;
 let admin: Redis;

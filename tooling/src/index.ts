@@ -28,5 +28,4 @@ export {
 } from "./redis-ha.js";
 export { type RedisServer, startRedisServer } from "./redis-server.js";
 export { BUN, DENO } from "./runtimes.js";
-export { runStartEntryConformance } from "./start-entry.js";
 export { bundleWorker, startWorkerd } from "./workerd.js";
