@@ -87,10 +87,10 @@ describe("Redis Cluster: the counter's keys in one slot, the slot's master kille
     const services = await startServices(2, prefix);
     const load = startLoad(
       services.map((service, k) => ({ name: `service-${k}`, url: service.url })),
-      12,
+      8,
     );
     try {
-      await load.successes(500, 10_000);
+      await load.successes(200, 10_000);
       const old = await cluster.masterOf(`{${prefix}}counter`);
       const killed = performance.now();
       await old.kill();
@@ -102,7 +102,7 @@ describe("Redis Cluster: the counter's keys in one slot, the slot's master kille
       );
       assert.ok(served - promoted <= RECOVERY_MS, `200 again ${served - promoted} ms after the promotion`);
       await old.start();
-      await load.successes(500, 10_000);
+      await load.successes(200, 10_000);
       const history = await load.stop();
       const final = BigInt(await redisCli(master, "GET", `{${prefix}}counter`));
       const problems = checkHistory(history, { final });
