@@ -2,7 +2,7 @@ export { isAuthorized, toByteString } from "./auth.js";
 export { checkpointParts, MAX_CHECKPOINT_BYTES, parseCheckpoint, serializeCheckpoint } from "./checkpoint-codec.js";
 export { createConnectionQueue } from "./connection-queue.js";
 export { counterOverflow, MAX_COUNTER, nextCounter, parseCounter } from "./counter.js";
-export { CounterError, type ErrorCode, isCounterError, STATUS_BY_CODE } from "./errors.js";
+export { CounterError, ERRORS, type ErrorCode, FAILURE_CODES, isCounterError, STATUS_BY_CODE } from "./errors.js";
 export type { Handler, HandlerContext } from "./handlers/context.js";
 export type { Endpoint, Exposition, Metrics, MetricsContext, Operation } from "./ports/metrics.js";
 export type { CounterStorage, MaybePromise } from "./ports/storage.js";

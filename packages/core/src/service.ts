@@ -1,6 +1,6 @@
 import { isAuthorized } from "./auth.js";
 import { isPromise } from "./connection-queue.js";
-import { CounterError, type ErrorCode, isCounterError } from "./errors.js";
+import { CounterError, type ErrorCode, isCounterError, OPERATOR_CODES } from "./errors.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { createNoopMetrics } from "./noop-metrics.js";
 import type { Metrics, Operation } from "./ports/metrics.js";
@@ -61,15 +61,6 @@ export interface Service {
 
 /** The monotonic clock of every runtime, looked up once: each request reads it twice. */
 const clock = globalThis.performance;
-
-/** Failures a host logs: the storage's state, not the client's mistakes. */
-const OPERATOR_CODES = new Set<ErrorCode>([
-  "STORAGE_UNAVAILABLE",
-  "STORAGE_TIMEOUT",
-  "COUNTER_CORRUPT",
-  "COUNTER_OVERFLOW",
-  "CHECKPOINT_CORRUPT",
-]);
 
 /** Binds the API to a storage and a metrics implementation. */
 export function createService(options: ServiceOptions): Service {

@@ -1,7 +1,7 @@
 import {
   type Endpoint,
-  type ErrorCode,
   type Exposition,
+  FAILURE_CODES,
   type Metrics,
   type MetricsContext,
   type Operation,
@@ -17,19 +17,6 @@ export const LATENCY_BUCKETS = [
 ];
 
 const ENDPOINTS: readonly Endpoint[] = [...ROUTES.map((route) => route.path), "unmatched"];
-
-/** The codes each operation can fail with, so that every failure series exists from the start. */
-const FAILURE_CODES: Record<Operation, readonly ErrorCode[]> = {
-  checkpoint: ["STORAGE_UNAVAILABLE", "STORAGE_TIMEOUT", "COUNTER_CORRUPT", "UNAUTHORIZED", "INTERNAL"],
-  restore: [
-    "CHECKPOINT_NOT_FOUND",
-    "CHECKPOINT_CORRUPT",
-    "STORAGE_UNAVAILABLE",
-    "STORAGE_TIMEOUT",
-    "UNAUTHORIZED",
-    "INTERNAL",
-  ],
-};
 
 export interface PrometheusMetricsOptions {
   /** Value of the `environment` label. */
