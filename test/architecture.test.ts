@@ -66,6 +66,38 @@ describe("architecture", () => {
     }
   });
 
+  it("the core's public entry exports only what another package, an example or the docs use: the rest is internal", async () => {
+    const entry = await readFile(join(root, "packages/core/src/index.ts"), "utf8");
+    const names = [...entry.matchAll(/(?:\{|,)\s*(?:type\s+)?([A-Za-z_]+)(?=\s*[,}])/g)].map(
+      (match) => match[1] as string,
+    );
+    assert.ok(names.length > 20, names.join(", "));
+    const users: string[] = [];
+    for (const directory of ["packages", "examples", "tooling", "bench", "test"]) {
+      for (const entry of await readdir(join(root, directory), { recursive: true, withFileTypes: true })) {
+        const path = join(entry.parentPath, entry.name);
+        if (
+          !entry.isFile() ||
+          !/\.(ts|mjs)$/.test(entry.name) ||
+          /node_modules|\/dist\/|packages\/core\/src/.test(path)
+        ) {
+          continue;
+        }
+        users.push(await readFile(path, "utf8"));
+      }
+    }
+    users.push(
+      await readFile(join(root, "README.md"), "utf8"),
+      await readFile(join(root, "packages/core/README.md"), "utf8"),
+    );
+    for (const name of names) {
+      assert.ok(
+        users.some((text) => new RegExp(`\\b${name}\\b`).test(text)),
+        `${name} is exported by the core and used nowhere outside it`,
+      );
+    }
+  });
+
   it("the core imports nothing but its own files, not even node's modules", async () => {
     for (const file of await sources(join(root, "packages/core/src"))) {
       for (const specifier of await imports(file)) {
