@@ -2,7 +2,8 @@
 # Installs the programs the tests start for real, from Debian's packages, when they are missing:
 # prometheus and promtool, docker-compose, redis-server, strace (to see a checkpoint's system calls),
 # curl, and a container engine for the image's end-to-end test: podman with runc, its network
-# helpers (netavark, aardvark-dns, iptables) and debootstrap (the stand-in base images); iproute2, for
+# helpers (netavark, aardvark-dns, iptables), catatonit (the pods' pause process of `podman kube play`)
+# and debootstrap (the stand-in base images); iproute2, for
 # the fault tests' network namespaces; wrk, the load generator of `pnpm bench`.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ declare -A PROBE_OF=(
   [prometheus]=promtool [docker-compose]=docker-compose [redis-server]=redis-server [strace]=strace [curl]=curl [wrk]=wrk
   [podman]=podman [runc]=runc [debootstrap]=debootstrap [iptables]=iptables
   [netavark]=/usr/lib/podman/netavark [aardvark-dns]=/usr/lib/podman/aardvark-dns
-  [containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip
+  [containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip [catatonit]=catatonit
 )
 missing=()
 for package in "${!PROBE_OF[@]}"; do

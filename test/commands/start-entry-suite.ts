@@ -226,6 +226,16 @@ export function runStartEntryConformance(adapter: string, bin: string): void {
       stalled.destroy();
     });
 
+    it("--healthcheck asks /healthz of the service running at PORT: exit 0 while it answers, 1 once it is gone", async () => {
+      const server = await start();
+      const { port } = new URL(server.url);
+      const check = () => runCommand([bin, "--healthcheck"], { PORT: port }, tmpdir()).exit;
+      assert.deepEqual(await check(), { code: 0, signal: null });
+      server.child.kill("SIGTERM");
+      await server.exit;
+      assert.deepEqual(await check(), { code: 1, signal: null });
+    });
+
     it("a second SIGTERM cuts what is still in flight at once, and the process exits 0", async () => {
       const server = await start({ STORAGE: "memory" });
       const stalled = await stalledRequest(server.url);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { buildImage, buildStandIns, type Engine, pumpHealthchecks, startEngine } from "@cell-counter/tooling";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { freePort, root, run, waitFor } from "../support.js";
 
 // The Dockerfile and the compose file run by a real engine, as an operator runs them: podman 4.3
@@ -27,9 +27,86 @@ let engine: Engine | undefined;
 let pump: { stop(): Promise<void> } | undefined;
 let scratch = "";
 const ports = { APP_PORT: "", PROMETHEUS_PORT: "" };
+/** What the Kubernetes phase started: its network, and the files `podman kube down` takes back. */
+let kube: { network: string; files: string[] } | undefined;
+const KUBE_REDIS_PASSWORD = "kube-test-password";
+
+interface KubeDeployment {
+  metadata: { name: string };
+  spec: {
+    replicas: number;
+    template: {
+      spec: {
+        terminationGracePeriodSeconds: number;
+        containers: [
+          {
+            name: string;
+            image: string;
+            ports: object[];
+            env: { name: string; value?: string }[];
+          },
+        ];
+      };
+    };
+  };
+}
+
+/** A pod with a Redis master, its replica and a sentinel, named as the Deployment expects them; the password the Secret holds. */
+function redisPod(deployment: KubeDeployment): string {
+  const env = Object.fromEntries(
+    deployment.spec.template.spec.containers[0].env.map(({ name, value }) => [name, value]),
+  );
+  const server = (port: number, extra: string[]) => [
+    "redis-server",
+    "--port",
+    String(port),
+    "--requirepass",
+    KUBE_REDIS_PASSWORD,
+    "--masterauth",
+    KUBE_REDIS_PASSWORD,
+    "--save",
+    "",
+    "--replica-announce-ip",
+    "redis",
+    ...extra,
+  ];
+  const sentinel = [
+    "port 26379",
+    `requirepass ${KUBE_REDIS_PASSWORD}`,
+    "sentinel resolve-hostnames yes",
+    "sentinel announce-hostnames yes",
+    `sentinel monitor ${env.REDIS_SENTINEL_MASTER} redis 6379 1`,
+    `sentinel auth-pass ${env.REDIS_SENTINEL_MASTER} ${KUBE_REDIS_PASSWORD}`,
+  ];
+  const image = composeFile.services.redis?.image as string;
+  return stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "redis" },
+    spec: {
+      containers: [
+        { name: "master", image, args: server(6379, []) },
+        { name: "replica", image, args: server(6380, ["--replicaof", "redis", "6379"]) },
+        {
+          name: "sentinel",
+          image,
+          command: ["sh", "-c"],
+          args: [
+            `printf '%s\\n' ${sentinel.map((line) => `'${line}'`).join(" ")} > /tmp/sentinel.conf && exec redis-server /tmp/sentinel.conf --sentinel`,
+          ],
+        },
+      ],
+    },
+  });
+}
 
 after(async () => {
   await pump?.stop();
+  if (engine && kube) {
+    for (const file of kube.files.reverse()) await podman(["kube", "down", file], { check: false });
+    await podman(["secret", "rm", "redis"], { check: false });
+    await podman(["network", "rm", "-f", kube.network], { check: false });
+  }
   if (engine) {
     await compose(["--profile", "replicas", "--profile", "ha", "down", "-v", "--remove-orphans", "-t", "2"], {
       check: false,
@@ -311,6 +388,15 @@ describe("a container engine runs the image and the compose file (podman + docke
         60_000,
       );
     }
+    // Both replicas copying the master: a write can be confirmed from the first increment on.
+    await waitFor(
+      "the master to have its two replicas online",
+      async () => {
+        const { stdout } = await podman(["exec", `${PROJECT}_redis-master_1`, "redis-cli", "INFO", "replication"]);
+        return (stdout.match(/state=online/g) ?? []).length === 2 ? true : undefined;
+      },
+      60_000,
+    );
     const values: number[] = [];
     const outcomes = new Map<string, number>();
     /** Increments over the three replicas until `goal` more have been answered 200; every other answer counted by its code. */
@@ -334,7 +420,10 @@ describe("a container engine runs the image and the compose file (podman + docke
           }),
         ),
       );
-      assert.ok(answered >= goal, `${answered} of ${goal} increments answered 200 within 60 s`);
+      assert.ok(
+        answered >= goal,
+        `${answered} of ${goal} increments answered 200 within 60 s; meanwhile ${JSON.stringify([...outcomes])}`,
+      );
     };
     await increment(150);
     const sentinel = `${PROJECT}_redis-sentinel_1`;
@@ -354,6 +443,90 @@ describe("a container engine runs the image and the compose file (podman + docke
     assert.match(await master(), /^redis-replica-[12]$/);
     assert.equal(new Set(values).size, values.length, "no value answered twice");
     for (const outcome of outcomes.keys()) assert.match(outcome, /^(503 STORAGE_UNAVAILABLE|504 STORAGE_TIMEOUT)$/);
+  });
+
+  it("Kubernetes: the Deployment's pod run by podman kube play beside a Redis pod (master, replica, sentinel): healthy, the API answers through the published port, kube down stops it with exit 0 within its grace period", async () => {
+    // What podman 4.3 runs of the manifests: one replica; the Redis pod stands in for Bitnami's chart
+    // (its pod names become one pod's), the Secret "redis" for the chart's. The rest is validated
+    // against the API's schemas (kubernetes-manifests-pass-an-operators-review.test.ts).
+    const deployment = parse(readFileSync(join(root, "infra/kubernetes/deployment.yaml"), "utf8")) as KubeDeployment;
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    const version = (container.image.split(":")[1] as string) ?? "";
+    const port = await freePort();
+    deployment.spec.replicas = 1;
+    container.ports = [{ name: "http", containerPort: 8080, hostPort: port, hostIP: "127.0.0.1" }];
+    for (const variable of container.env) if (variable.name === "REDIS_SENTINELS") variable.value = "redis:26379";
+    kube = { network: `${PROJECT}-kube`, files: [] };
+    const files = { redis: join(scratch, "redis-pod.yaml"), app: join(scratch, "deployment.yaml") };
+    await writeFile(files.redis, redisPod(deployment));
+    await writeFile(files.app, stringify(deployment));
+    await writeFile(
+      join(scratch, "redis-secret.json"),
+      JSON.stringify({ "redis-password": Buffer.from(KUBE_REDIS_PASSWORD).toString("base64") }),
+    );
+    await podman(["network", "create", kube.network]);
+    await podman(["secret", "create", "redis", join(scratch, "redis-secret.json")]);
+    await podman(["tag", IMAGE, `localhost/cell-counter:${version}`]);
+    await podman(["kube", "play", "--network", kube.network, files.redis]);
+    kube.files.push(files.redis);
+    await waitFor(
+      "the sentinel to know the master and its replica",
+      async () => {
+        const { stdout } = await podman(
+          [
+            "exec",
+            "redis-sentinel",
+            "redis-cli",
+            "-p",
+            "26379",
+            "--no-auth-warning",
+            "-a",
+            KUBE_REDIS_PASSWORD,
+            "SENTINEL",
+            "replicas",
+            "mymaster",
+          ],
+          { check: false },
+        );
+        return stdout.includes("redis:6380") ? true : undefined;
+      },
+      30_000,
+    );
+    await podman(["kube", "play", "--network", kube.network, files.app]);
+    kube.files.push(files.app);
+    const app = `${deployment.metadata.name}-pod-0-${container.name}`;
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(
+      "the pod to be ready",
+      async () => ((await curl("GET", `${url}/readyz`)).status === 200 ? true : undefined),
+      60_000,
+    );
+    const check = await podman(["healthcheck", "run", app], { check: false });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.equal(await inspect(app, "{{.State.Health.Status}}"), "healthy");
+    assert.deepEqual(await curl("GET", `${url}/`), { status: 200, body: '{"counter":1}' });
+    assert.deepEqual(await curl("GET", `${url}/`), { status: 200, body: '{"counter":2}' });
+    assert.deepEqual(await curl("POST", `${url}/checkpoint`), {
+      status: 200,
+      body: '{"counter":2,"status":"checkpoint saved"}',
+    });
+    // The security context as the engine applied it: the image's user, nothing writable but the volumes.
+    assert.equal((await podman(["exec", app, "id", "-u"])).stdout.trim(), "1000");
+    assert.notEqual((await podman(["exec", app, "touch", "/app/x"], { check: false })).code, 0, "a read-only root");
+    assert.equal(
+      (await podman(["exec", app, "touch", "/tmp/x", "/data/x"], { check: false })).code,
+      0,
+      "writable volumes",
+    );
+    const started = Date.now();
+    const down = await podman(["kube", "down", files.app], { check: false });
+    const seconds = (Date.now() - started) / 1000;
+    kube.files.pop();
+    console.log(`podman kube down: exit ${down.code} after ${seconds.toFixed(1)} s`);
+    assert.equal(down.code, 0, down.stderr);
+    // Podman sends SIGTERM and kills after 10 s: stopped sooner, the service ended on the signal.
+    assert.ok(seconds < Math.min(10, pod.terminationGracePeriodSeconds), `stopped after ${seconds} s`);
   });
 
   it("compose down -v leaves nothing of the project: no container, volume or network", async () => {

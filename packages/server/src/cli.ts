@@ -9,8 +9,13 @@ const FLAGGED = (SETTINGS as readonly Setting[]).filter(
   (row): row is Setting & { flag: string } => row.flag !== undefined,
 );
 
-/** What the command line asks for: the environment to run with, or text to print and an exit code. */
-export type Invocation = { env: Env } | { print: string; to: "stdout" | "stderr"; exitCode: number };
+/**
+ * What the command line asks for: the environment to run with, text to print and an exit code, or a
+ * check of the service already running with that environment (`--healthcheck`).
+ */
+export type Invocation =
+  | { env: Env; healthcheck?: true }
+  | { print: string; to: "stdout" | "stderr"; exitCode: number };
 
 /** Reads the command line (`node:util`'s `parseArgs`): `--help`, `--version`, and a flag per flagged setting. */
 export async function readCommandLine(command: string, args: string[], env: Env): Promise<Invocation> {
@@ -27,7 +32,7 @@ export async function readCommandLine(command: string, args: string[], env: Env)
     const value = parsed[flag];
     if (typeof value === "string") overrides[variable] = value;
   }
-  return { env: { ...env, ...overrides } };
+  return { env: { ...env, ...overrides }, ...(parsed.healthcheck === true && { healthcheck: true as const }) };
 }
 
 function parse(args: string[]) {
@@ -40,6 +45,7 @@ function parse(args: string[]) {
     options: {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
+      healthcheck: { type: "boolean" },
       ...Object.fromEntries(
         FLAGGED.map(({ flag, short }) => [flag, { type: "string" as const, ...(short && { short }) }]),
       ),
@@ -70,5 +76,7 @@ ${rows.join("\n")}
 
   --help, -h              print this and exit
   --version, -v           print the version and exit
+  --healthcheck           ask GET /healthz of the service running on this machine at PORT, exit 0 if
+                          it answers 200, 1 otherwise (a probe's command: the image has no curl)
 `;
 }

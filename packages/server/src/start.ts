@@ -40,6 +40,17 @@ export async function prepareEntry(
   return { config, log, service };
 }
 
+/** `--healthcheck`: 0 when the service on this machine's loopback at `PORT` answers `/healthz` 200 within 3 s, 1 otherwise. */
+async function healthcheck(env: Record<string, string | undefined>): Promise<number> {
+  try {
+    const { port } = readConfig(env);
+    const answer = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+    return answer.ok ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
 /** The one line an entry logs once it listens. */
 export function announce(log: Log, url: string, adapter: string, config: Config): void {
   log.info(
@@ -63,6 +74,7 @@ export async function start(options: StartOptions): Promise<void> {
     process[invocation.to].write(invocation.print);
     process.exit(invocation.exitCode);
   }
+  if (invocation.healthcheck) process.exit(await healthcheck(invocation.env));
   const { config, log, service } = await prepareEntry(options.adapter, invocation.env);
   const server = createTimedServer(options.toListener(service), service);
   try {
