@@ -250,49 +250,53 @@ if (flags.only) {
   );
 }
 
-// 1. Throughput and latency, interleaved: the limit, the peers, cell-counter's hosts, the limit again…
-const runs = new Map<string, Run[]>(servers.map((server) => [server.name, []]));
-for (let round = 1; round <= ROUNDS; round++) {
-  for (const server of servers) {
-    const processes = [];
-    for (let replica = 0; replica < (server.replicas ?? 1); replica++) processes.push(await start(server));
-    const urls = processes.map((running) => running.url);
-    await load(urls, QUICK ? 1 : 2); // warm-up: JIT, sockets
-    const result = await load(urls, DURATION);
-    const run: Run = {
-      ...result,
-      scrapeMs: await scrapeMs(urls[0] as string, QUICK ? 10 : 200),
-      rss: processes.reduce((sum, running) => sum + rssBytes(running.pid), 0),
-    };
-    runs.get(server.name)?.push(run);
-    console.error(`round ${round} ${server.name}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`);
-    await Promise.all(processes.map(stop));
-  }
-}
-const baseline = runs.get(servers[0]?.name as string) as Run[];
-const throughput = servers.map((server) => {
-  const own = runs.get(server.name) as Run[];
-  const scrapes = own.map((run) => run.scrapeMs).filter((value): value is number => value !== undefined);
-  return {
-    name: server.name,
-    rps: median(own.map((run) => run.rps)),
-    ratio: median(own.map((run, index) => run.rps / (baseline[index] as Run).rps)),
-    p50: median(own.map((run) => run.p50)),
-    p99: median(own.map((run) => run.p99)),
-    p99Ratio: median(own.map((run, index) => run.p99 / (baseline[index] as Run).p99)),
-    scrapeMs: scrapes.length ? median(scrapes) : undefined,
-    rss: median(own.map((run) => run.rss)),
-  };
-});
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const throughputTable = [
-  "| server | req/s | × the limit | p50 ms | p99 ms | p99 × the limit's | `/metrics` scrape ms | RSS after load |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-  ...throughput.map(
-    (row) =>
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
-  ),
-];
+
+/** 1. Throughput and latency, interleaved: the limit, the peers, cell-counter's hosts, the limit again… */
+async function measureThroughput() {
+  const runs = new Map<string, Run[]>(servers.map((server) => [server.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const server of servers) {
+      const processes = [];
+      for (let replica = 0; replica < (server.replicas ?? 1); replica++) processes.push(await start(server));
+      const urls = processes.map((running) => running.url);
+      await load(urls, QUICK ? 1 : 2); // warm-up: JIT, sockets
+      const result = await load(urls, DURATION);
+      const run: Run = {
+        ...result,
+        scrapeMs: await scrapeMs(urls[0] as string, QUICK ? 10 : 200),
+        rss: processes.reduce((sum, running) => sum + rssBytes(running.pid), 0),
+      };
+      runs.get(server.name)?.push(run);
+      console.error(`round ${round} ${server.name}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`);
+      await Promise.all(processes.map(stop));
+    }
+  }
+  const baseline = runs.get(servers[0]?.name as string) as Run[];
+  const throughput = servers.map((server) => {
+    const own = runs.get(server.name) as Run[];
+    const scrapes = own.map((run) => run.scrapeMs).filter((value): value is number => value !== undefined);
+    return {
+      name: server.name,
+      rps: median(own.map((run) => run.rps)),
+      ratio: median(own.map((run, index) => run.rps / (baseline[index] as Run).rps)),
+      p50: median(own.map((run) => run.p50)),
+      p99: median(own.map((run) => run.p99)),
+      p99Ratio: median(own.map((run, index) => run.p99 / (baseline[index] as Run).p99)),
+      scrapeMs: scrapes.length ? median(scrapes) : undefined,
+      rss: median(own.map((run) => run.rss)),
+    };
+  });
+  const table = [
+    "| server | req/s | × the limit | p50 ms | p99 ms | p99 × the limit's | `/metrics` scrape ms | RSS after load |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...throughput.map(
+      (row) =>
+        `| ${row.name} | ${Math.round(row.rps)} | ${row.ratio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.p99Ratio.toFixed(2)} | ${row.scrapeMs === undefined ? "—" : row.scrapeMs.toFixed(2)} | ${mib(row.rss)} |`,
+    ),
+  ];
+  return { throughput, table };
+}
 
 // 1b. Side by side: a server and its reference on the server core at once, each under its own wrk.
 // Whatever slows the machine down during a round slows both; each one's requests per CPU-second
@@ -321,57 +325,60 @@ function cpuTicks(pid: number): number {
 /** The single-process server whose name contains `text`. */
 const serverNamed = (text: string) => servers.find((server) => server.name.includes(text) && !server.replicas);
 
-const sideBySide = [];
-for (const [candidateName, referenceName] of PAIRS) {
-  const [candidate, reference] = [serverNamed(candidateName), serverNamed(referenceName)];
-  if (!candidate || !reference) continue;
-  const rounds: { launch: number; rpsRatio: number; costRatio: number; rpsA: number; rpsB: number }[] = [];
-  for (let launch = 0; launch < PAIR_LAUNCHES; launch++) {
-    const [first, second] = launch % 2 === 0 ? [candidate, reference] : [reference, candidate];
-    const started = [await start(first, "pair-a"), await start(second, "pair-b")];
-    const both = launch % 2 === 0 ? started : started.reverse();
-    await Promise.all(both.map((running) => load([running.url], QUICK ? 1 : 2)));
-    for (let round = 0; round < PAIR_ROUNDS; round++) {
-      const before = both.map((running) => cpuTicks(running.pid));
-      const [a, b] = (await Promise.all(both.map((running) => load([running.url], PAIR_SECONDS)))) as [Load, Load];
-      const [cpuA, cpuB] = both.map((running, index) => cpuTicks(running.pid) - (before[index] as number)) as [
-        number,
-        number,
-      ];
-      rounds.push({
-        launch,
-        rpsRatio: a.rps / b.rps,
-        costRatio: a.rps / cpuA / (b.rps / cpuB),
-        rpsA: a.rps,
-        rpsB: b.rps,
-      });
+/** 1b. Each pair side by side; the table's rows. */
+async function measureSideBySide(): Promise<string[]> {
+  const sideBySide = [];
+  for (const [candidateName, referenceName] of PAIRS) {
+    const [candidate, reference] = [serverNamed(candidateName), serverNamed(referenceName)];
+    if (!candidate || !reference) continue;
+    const rounds: { launch: number; rpsRatio: number; costRatio: number; rpsA: number; rpsB: number }[] = [];
+    for (let launch = 0; launch < PAIR_LAUNCHES; launch++) {
+      const [first, second] = launch % 2 === 0 ? [candidate, reference] : [reference, candidate];
+      const started = [await start(first, "pair-a"), await start(second, "pair-b")];
+      const both = launch % 2 === 0 ? started : started.reverse();
+      await Promise.all(both.map((running) => load([running.url], QUICK ? 1 : 2)));
+      for (let round = 0; round < PAIR_ROUNDS; round++) {
+        const before = both.map((running) => cpuTicks(running.pid));
+        const [a, b] = (await Promise.all(both.map((running) => load([running.url], PAIR_SECONDS)))) as [Load, Load];
+        const [cpuA, cpuB] = both.map((running, index) => cpuTicks(running.pid) - (before[index] as number)) as [
+          number,
+          number,
+        ];
+        rounds.push({
+          launch,
+          rpsRatio: a.rps / b.rps,
+          costRatio: a.rps / cpuA / (b.rps / cpuB),
+          rpsA: a.rps,
+          rpsB: b.rps,
+        });
+      }
+      await Promise.all(both.map(stop));
     }
-    await Promise.all(both.map(stop));
+    const launchMedians = Array.from({ length: PAIR_LAUNCHES }, (_, launch) =>
+      median(rounds.filter((round) => round.launch === launch).map((round) => round.costRatio)),
+    );
+    const row = {
+      candidate: candidate.name,
+      reference: reference.name,
+      rpsA: median(rounds.map((round) => round.rpsA)),
+      rpsB: median(rounds.map((round) => round.rpsB)),
+      rpsRatio: median(rounds.map((round) => round.rpsRatio)),
+      costRatio: median(rounds.map((round) => round.costRatio)),
+      costLowest: Math.min(...launchMedians),
+      costHighest: Math.max(...launchMedians),
+    };
+    console.error(`side by side: ${row.candidate} / ${row.reference}: ${row.costRatio.toFixed(3)} per CPU-second`);
+    sideBySide.push(row);
   }
-  const launchMedians = Array.from({ length: PAIR_LAUNCHES }, (_, launch) =>
-    median(rounds.filter((round) => round.launch === launch).map((round) => round.costRatio)),
-  );
-  const row = {
-    candidate: candidate.name,
-    reference: reference.name,
-    rpsA: median(rounds.map((round) => round.rpsA)),
-    rpsB: median(rounds.map((round) => round.rpsB)),
-    rpsRatio: median(rounds.map((round) => round.rpsRatio)),
-    costRatio: median(rounds.map((round) => round.costRatio)),
-    costLowest: Math.min(...launchMedians),
-    costHighest: Math.max(...launchMedians),
-  };
-  console.error(`side by side: ${row.candidate} / ${row.reference}: ${row.costRatio.toFixed(3)} per CPU-second`);
-  sideBySide.push(row);
+  return [
+    `| server | its reference | req/s, each (shared core) | req/s ratio | requests per CPU-second × the reference's (median of the ${PAIR_LAUNCHES * PAIR_ROUNDS} rounds; lowest–highest of the ${PAIR_LAUNCHES} launches' medians) |`,
+    "| --- | --- | ---: | ---: | ---: |",
+    ...sideBySide.map(
+      (row) =>
+        `| ${row.candidate} | ${row.reference} | ${Math.round(row.rpsA)} / ${Math.round(row.rpsB)} | ${row.rpsRatio.toFixed(2)} | **${row.costRatio.toFixed(2)}** (${row.costLowest.toFixed(2)}–${row.costHighest.toFixed(2)}) |`,
+    ),
+  ];
 }
-const sideBySideTable = [
-  `| server | its reference | req/s, each (shared core) | req/s ratio | requests per CPU-second × the reference's (median of the ${PAIR_LAUNCHES * PAIR_ROUNDS} rounds; lowest–highest of the ${PAIR_LAUNCHES} launches' medians) |`,
-  "| --- | --- | ---: | ---: | ---: |",
-  ...sideBySide.map(
-    (row) =>
-      `| ${row.candidate} | ${row.reference} | ${Math.round(row.rpsA)} / ${Math.round(row.rpsB)} | ${row.rpsRatio.toFixed(2)} | **${row.costRatio.toFixed(2)}** (${row.costLowest.toFixed(2)}–${row.costHighest.toFixed(2)}) |`,
-  ),
-];
 
 /** Stops what the benchmark started and removes its files. */
 async function cleanUp(): Promise<void> {
@@ -380,23 +387,6 @@ async function cleanUp(): Promise<void> {
   killCommands();
   rmSync(scratch, { recursive: true, force: true });
 }
-if (flags.only) {
-  console.log([...throughputTable, "", ...sideBySideTable].join("\n"));
-  await cleanUp();
-  process.exit(0);
-}
-
-// 2. Growth: RSS and /metrics size after N requests, half of them on random unknown paths.
-const growthServer = NODE_ADAPTER;
-const growing = await start(
-  {
-    ...growthServer,
-    args: ["--expose-gc", "--import", join(root, "bench/servers/gc-on-signal.mjs"), ...growthServer.args],
-  },
-  "growth",
-);
-const growth: { requests: number; rss: number; heapUsed: number; liveHeap: number; metricsBytes: number }[] = [];
-
 /** The live heap after a full collection, as the preloaded script prints it on SIGUSR2. */
 async function liveHeap(running: Running): Promise<number> {
   const before = running.output.length;
@@ -408,128 +398,158 @@ async function liveHeap(running: Running): Promise<number> {
   }
   return Number.NaN;
 }
-let done = 0;
-for (const target of GROWTH) {
-  const amount = target - done;
-  let flip = 0;
-  await autocannon({
-    url: growing.url,
-    connections: CONNECTIONS,
-    amount,
-    requests: [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          path: flip++ % 2 ? "/" : `/${Math.random().toString(36).slice(2)}`,
-        }),
-      },
-    ],
-  });
-  done = target;
-  const exposition = await (await fetch(`${growing.url}/metrics`)).text();
-  const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(exposition)?.[1] ?? 0);
-  growth.push({
-    requests: target,
-    rss: rssBytes(growing.pid),
-    heapUsed,
-    liveHeap: await liveHeap(growing),
-    metricsBytes: exposition.length,
-  });
-}
-await stop(growing);
+/** 2. Growth: RSS and /metrics size after N requests, half of them on random unknown paths. */
+async function measureGrowth() {
+  const growing = await start(
+    {
+      ...NODE_ADAPTER,
+      args: ["--expose-gc", "--import", join(root, "bench/servers/gc-on-signal.mjs"), ...NODE_ADAPTER.args],
+    },
+    "growth",
+  );
+  const growth: { requests: number; rss: number; heapUsed: number; liveHeap: number; metricsBytes: number }[] = [];
 
+  let done = 0;
+  for (const target of GROWTH) {
+    const amount = target - done;
+    let flip = 0;
+    await autocannon({
+      url: growing.url,
+      connections: CONNECTIONS,
+      amount,
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            path: flip++ % 2 ? "/" : `/${Math.random().toString(36).slice(2)}`,
+          }),
+        },
+      ],
+    });
+    done = target;
+    const exposition = await (await fetch(`${growing.url}/metrics`)).text();
+    const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(exposition)?.[1] ?? 0);
+    growth.push({
+      requests: target,
+      rss: rssBytes(growing.pid),
+      heapUsed,
+      liveHeap: await liveHeap(growing),
+      metricsBytes: exposition.length,
+    });
+  }
+  await stop(growing);
+  return growth;
+}
+
+/** 5. The Lambda function's cold init, on each shared storage. */
+async function measureLambdaInit() {
+  const dynamo = await startDynamoDb();
+  await dynamo.createTable("bench");
+  const figures = (
+    [
+      ["redis", { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lambda:" }],
+      ["dynamodb", { ...dynamo.env, STORAGE: "dynamodb", DYNAMODB_TABLE: "bench" }],
+    ] as const
+  ).map(([storage, env]) => {
+    const samples = benchLambdaInit(root, env, QUICK ? 1 : 15);
+    return {
+      storage,
+      importMs: median(samples.map((sample) => sample.importMs)),
+      firstAnswerMs: median(samples.map((sample) => sample.firstAnswerMs)),
+    };
+  });
+  await dynamo.stop();
+  return figures;
+}
+
+const { throughput, table: throughputTable } = await measureThroughput();
+const sideBySideTable = await measureSideBySide();
+if (flags.only) {
+  console.log([...throughputTable, "", ...sideBySideTable].join("\n"));
+  await cleanUp();
+  process.exit(0);
+}
+const growth = await measureGrowth();
 // 3. Durable checkpoints, and 4. the core alone, in this process.
 const checkpoints: CheckpointFigures = await benchCheckpoints(join(scratch, "checkpoints"), QUICK, async () => {
-  const server = await start(growthServer, "latency");
+  const server = await start(NODE_ADAPTER, "latency");
   return { url: server.url, stop: () => stop(server), load: (seconds: number) => load([server.url], seconds) };
 });
 const core: CoreFigures = await benchCore(QUICK);
-// 5. The Lambda function's cold init, on each shared storage.
-const dynamo = await startDynamoDb();
-await dynamo.createTable("bench");
-const lambdaInit = (
-  [
-    ["redis", { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "lambda:" }],
-    ["dynamodb", { ...dynamo.env, STORAGE: "dynamodb", DYNAMODB_TABLE: "bench" }],
-  ] as const
-).map(([storage, env]) => {
-  const samples = benchLambdaInit(root, env, QUICK ? 1 : 15);
-  return {
-    storage,
-    importMs: median(samples.map((sample) => sample.importMs)),
-    firstAnswerMs: median(samples.map((sample) => sample.firstAnswerMs)),
-  };
-});
-await dynamo.stop();
-
+const lambdaInit = await measureLambdaInit();
 await cleanUp();
 
-// Report.
-const now = new Date();
-const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
-const lines = [
-  `# cell-counter benchmarks${QUICK ? " (quick run: figures not meaningful)" : ""}`,
-  "",
-  `- date: ${now.toISOString()}`,
-  `- command: \`${command}\``,
-  `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
-  `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round; cell-counter's node servers and the bare h3 reference run with the image's node flags (${IMAGE_NODE_FLAGS.join(" ")}); the Redis servers share one Redis with one replica (redis-server on loopback, on the load generator's core). Growth and checkpoint latency are loaded with autocannon`,
-  "",
-  "## Requests per second",
-  "",
-  ...throughputTable,
-  "",
-  `## Side by side (both on the server core at once, each under its own wrk; ${PAIR_LAUNCHES} launches of both, ${PAIR_ROUNDS} rounds of ${PAIR_SECONDS} s each)`,
-  "",
-  ...sideBySideTable,
-  "",
-  "## Durable checkpoints (file storage, fsync on)",
-  "",
-  "| measure | value |",
-  "| --- | ---: |",
-  `| disk limit: write + fsync + rename + directory fsync, sequential | ${Math.round(checkpoints.diskLimit)} /s |`,
-  `| file storage, sequential checkpoints | ${Math.round(checkpoints.sequential)} /s (${(checkpoints.sequential / checkpoints.diskLimit).toFixed(2)} × the limit) |`,
-  `| file storage, 50 concurrent checkpoints at a time, sharing writes (group commit) | ${Math.round(checkpoints.concurrent)} answered /s (${(checkpoints.concurrent / checkpoints.sequential).toFixed(1)} × sequential) |`,
-  `| checkpoint latency over HTTP under ${CONNECTIONS} connections of increments, p50 / p99 | ${checkpoints.latencyP50.toFixed(2)} / ${checkpoints.latencyP99.toFixed(2)} ms |`,
-  "",
-  "## Growth (node adapter; half the requests on random unknown paths)",
-  "",
-  "| requests | RSS | V8 heap used | live heap after a full GC | `/metrics` size |",
-  "| ---: | ---: | ---: | ---: | ---: |",
-  ...growth.map(
-    (row) =>
-      `| ${row.requests.toLocaleString("en")} | ${mib(row.rss)} | ${mib(row.heapUsed)} | ${mib(row.liveHeap)} | ${row.metricsBytes} bytes |`,
-  ),
-  "",
-  "## The core alone (in process, no sockets; tinybench)",
-  "",
-  "| operation | ops/s |",
-  "| --- | ---: |",
-  ...core.map((row) => `| ${row.name} | ${Math.round(row.opsPerSecond)} |`),
-  "",
-  "## The Lambda function's cold init (a fresh process imports `dist/lambda/index.mjs`, then answers one event; medians)",
-  "",
-  "| storage | import of the bundle | first answer |",
-  "| --- | ---: | ---: |",
-  ...lambdaInit.map((row) => `| ${row.storage} | ${row.importMs.toFixed(1)} ms | ${row.firstAnswerMs.toFixed(1)} ms |`),
-  "",
-];
-const markdown = lines.join("\n");
-console.log(markdown);
+/** The report: a markdown table on stdout and in bench/results/ (and docs/ for a full run), with a chart. */
+function writeReport(): void {
+  const now = new Date();
+  const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
+  const lines = [
+    `# cell-counter benchmarks${QUICK ? " (quick run: figures not meaningful)" : ""}`,
+    "",
+    `- date: ${now.toISOString()}`,
+    `- command: \`${command}\``,
+    `- machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}, ${process.platform}`,
+    `- method: each server its own process${hasTaskset ? " pinned to core 0 (taskset), the load generator on core 1" : ""}; wrk (one thread), ${CONNECTIONS} keep-alive connections, \`GET /\`, ${DURATION} s after a warm-up (for the replicas, one wrk per replica, the connections shared, req/s summed); ${ROUNDS} interleaved rounds, medians; ratios to the limit (bare node:http) of the same round; cell-counter's node servers and the bare h3 reference run with the image's node flags (${IMAGE_NODE_FLAGS.join(" ")}); the Redis servers share one Redis with one replica (redis-server on loopback, on the load generator's core). Growth and checkpoint latency are loaded with autocannon`,
+    "",
+    "## Requests per second",
+    "",
+    ...throughputTable,
+    "",
+    `## Side by side (both on the server core at once, each under its own wrk; ${PAIR_LAUNCHES} launches of both, ${PAIR_ROUNDS} rounds of ${PAIR_SECONDS} s each)`,
+    "",
+    ...sideBySideTable,
+    "",
+    "## Durable checkpoints (file storage, fsync on)",
+    "",
+    "| measure | value |",
+    "| --- | ---: |",
+    `| disk limit: write + fsync + rename + directory fsync, sequential | ${Math.round(checkpoints.diskLimit)} /s |`,
+    `| file storage, sequential checkpoints | ${Math.round(checkpoints.sequential)} /s (${(checkpoints.sequential / checkpoints.diskLimit).toFixed(2)} × the limit) |`,
+    `| file storage, 50 concurrent checkpoints at a time, sharing writes (group commit) | ${Math.round(checkpoints.concurrent)} answered /s (${(checkpoints.concurrent / checkpoints.sequential).toFixed(1)} × sequential) |`,
+    `| checkpoint latency over HTTP under ${CONNECTIONS} connections of increments, p50 / p99 | ${checkpoints.latencyP50.toFixed(2)} / ${checkpoints.latencyP99.toFixed(2)} ms |`,
+    "",
+    "## Growth (node adapter; half the requests on random unknown paths)",
+    "",
+    "| requests | RSS | V8 heap used | live heap after a full GC | `/metrics` size |",
+    "| ---: | ---: | ---: | ---: | ---: |",
+    ...growth.map(
+      (row) =>
+        `| ${row.requests.toLocaleString("en")} | ${mib(row.rss)} | ${mib(row.heapUsed)} | ${mib(row.liveHeap)} | ${row.metricsBytes} bytes |`,
+    ),
+    "",
+    "## The core alone (in process, no sockets; tinybench)",
+    "",
+    "| operation | ops/s |",
+    "| --- | ---: |",
+    ...core.map((row) => `| ${row.name} | ${Math.round(row.opsPerSecond)} |`),
+    "",
+    "## The Lambda function's cold init (a fresh process imports `dist/lambda/index.mjs`, then answers one event; medians)",
+    "",
+    "| storage | import of the bundle | first answer |",
+    "| --- | ---: | ---: |",
+    ...lambdaInit.map(
+      (row) => `| ${row.storage} | ${row.importMs.toFixed(1)} ms | ${row.firstAnswerMs.toFixed(1)} ms |`,
+    ),
+    "",
+  ];
+  const markdown = lines.join("\n");
+  console.log(markdown);
 
-mkdirSync(OUT, { recursive: true });
-const stamp = now.toISOString().replace(/[:.]/g, "-");
-writeFileSync(join(OUT, `${stamp}.md`), markdown);
-const svg = chart(throughput.map((row) => ({ label: row.name, value: row.rps })));
-writeFileSync(join(OUT, `${stamp}.svg`), svg);
-if (!QUICK && !flags.out) {
-  writeFileSync(join(root, "docs/benchmarks.svg"), svg);
-  const doc = readFileSync(join(root, "docs/benchmarks.md"), "utf8");
-  const marker = "<!-- latest run -->";
-  const [head] = doc.split(marker);
-  writeFileSync(
-    join(root, "docs/benchmarks.md"),
-    `${head}${marker}\n\n![requests per second](benchmarks.svg)\n\n${markdown.replace(/^# .*\n/, "")}`,
-  );
+  mkdirSync(OUT, { recursive: true });
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  writeFileSync(join(OUT, `${stamp}.md`), markdown);
+  const svg = chart(throughput.map((row) => ({ label: row.name, value: row.rps })));
+  writeFileSync(join(OUT, `${stamp}.svg`), svg);
+  if (!QUICK && !flags.out) {
+    writeFileSync(join(root, "docs/benchmarks.svg"), svg);
+    const doc = readFileSync(join(root, "docs/benchmarks.md"), "utf8");
+    const marker = "<!-- latest run -->";
+    const [head] = doc.split(marker);
+    writeFileSync(
+      join(root, "docs/benchmarks.md"),
+      `${head}${marker}\n\n![requests per second](benchmarks.svg)\n\n${markdown.replace(/^# .*\n/, "")}`,
+    );
+  }
+  console.error(`written to ${join(OUT, `${stamp}.md`)}`);
 }
-console.error(`written to ${join(OUT, `${stamp}.md`)}`);
+writeReport();
