@@ -102,10 +102,10 @@ describe("configuration", () => {
       readConfig({ ...password, REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_MASTER: "m" }).redis?.topology,
       { sentinels: [{ host: "s1", port: 26379 }], master: "m", password: "from-a-secret" },
     );
-    assert.deepEqual(
-      readConfig({ ...password, REDIS_CLUSTER_NODES: "redis://:in-the-list@n1:7000" }).redis?.topology,
-      { clusterNodes: [{ host: "n1", port: 7000 }], password: "in-the-list" },
-    );
+    assert.deepEqual(readConfig({ ...password, REDIS_CLUSTER_NODES: "redis://:in-the-list@n1:7000" }).redis?.topology, {
+      clusterNodes: [{ host: "n1", port: 7000 }],
+      password: "in-the-list",
+    });
   });
 
   for (const [env, message] of [
