@@ -16,28 +16,28 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function parseCheckpoint(input: string | Uint8Array): bigint {
   const size = typeof input === "string" ? byteLength(input) : input.byteLength;
-  if (size > MAX_CHECKPOINT_BYTES) throw corrupt(`it is larger than ${MAX_CHECKPOINT_BYTES} bytes`);
+  if (size > MAX_CHECKPOINT_BYTES) throw checkpointCorrupt(`it is larger than ${MAX_CHECKPOINT_BYTES} bytes`);
   let text: string;
   try {
     text = typeof input === "string" ? input : utf8.decode(input);
   } catch {
-    throw corrupt("it is not UTF-8 text");
+    throw checkpointCorrupt("it is not UTF-8 text");
   }
   if (text.startsWith(BYTE_ORDER_MARK)) text = text.slice(1);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw corrupt("it is not valid JSON");
+    throw checkpointCorrupt("it is not valid JSON");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw corrupt("it is not a JSON object");
+    throw checkpointCorrupt("it is not a JSON object");
   }
-  if (!Object.hasOwn(parsed, "counter")) throw corrupt('it has no "counter" field');
-  if (typeof (parsed as { counter: unknown }).counter !== "number") throw corrupt(NOT_IN_RANGE);
+  if (!Object.hasOwn(parsed, "counter")) throw checkpointCorrupt('it has no "counter" field');
+  if (typeof (parsed as { counter: unknown }).counter !== "number") throw checkpointCorrupt(NOT_IN_RANGE);
   // JSON.parse rounds past 2^53: the digits are read from the text itself.
   const value = integerOf(counterToken(text));
-  if (value === undefined) throw corrupt(NOT_IN_RANGE);
+  if (value === undefined) throw checkpointCorrupt(NOT_IN_RANGE);
   return value;
 }
 
@@ -54,8 +54,14 @@ export function serializeCheckpoint(value: bigint, savedAt: Date): string {
 
 const NOT_IN_RANGE = `its "counter" is not an integer from 0 to ${MAX_COUNTER}`;
 
-function corrupt(reason: string): CounterError {
+/** `CHECKPOINT_CORRUPT`, saying why: the one wording of every storage. */
+export function checkpointCorrupt(reason: string): CounterError {
   return new CounterError("CHECKPOINT_CORRUPT", `The saved checkpoint cannot be read: ${reason}.`);
+}
+
+/** `CHECKPOINT_NOT_FOUND`: the one wording of every storage. */
+export function checkpointNotFound(): CounterError {
+  return new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
 }
 
 const NUMBER = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;

@@ -1,5 +1,12 @@
 export { toByteString } from "./auth.js";
-export { checkpointParts, MAX_CHECKPOINT_BYTES, parseCheckpoint, serializeCheckpoint } from "./checkpoint-codec.js";
+export {
+  checkpointCorrupt,
+  checkpointNotFound,
+  checkpointParts,
+  MAX_CHECKPOINT_BYTES,
+  parseCheckpoint,
+  serializeCheckpoint,
+} from "./checkpoint-codec.js";
 export { createConnectionQueue } from "./connection-queue.js";
 export { counterOverflow, MAX_COUNTER, nextCounter, parseCounter } from "./counter.js";
 export { CounterError, type ErrorCode, FAILURE_CODES, isCounterError, STATUS_BY_CODE } from "./errors.js";

@@ -1,6 +1,5 @@
-import { parseCheckpoint, serializeCheckpoint } from "./checkpoint-codec.js";
+import { checkpointNotFound, parseCheckpoint, serializeCheckpoint } from "./checkpoint-codec.js";
 import { nextCounter } from "./counter.js";
-import { CounterError } from "./errors.js";
 import type { CounterStorage } from "./ports/storage.js";
 
 export interface MemoryStorageOptions {
@@ -27,7 +26,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Counter
     },
     restore: async () => {
       if (saved === undefined) {
-        throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+        throw checkpointNotFound();
       }
       counter = parseCheckpoint(saved);
       return counter;

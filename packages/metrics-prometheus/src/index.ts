@@ -4,7 +4,6 @@ import {
   FAILURE_CODES,
   type Metrics,
   type MetricsContext,
-  type Operation,
   ROUTES,
 } from "@cell-counter/core";
 import { Counter, Gauge, type Metric, Registry } from "prom-client";

@@ -192,6 +192,21 @@ function redisNodes(name: "REDIS_SENTINELS" | "REDIS_CLUSTER_NODES", text: strin
   };
 }
 
+/**
+ * `readConfig` for an entry: an invalid value is printed on stderr as the one line that names it
+ * (`cell-counter: PORT="abc" is not valid: …`) and thrown again with that line as its message.
+ */
+export function readConfigOrSay(env: Env, target: Target = "command"): Config {
+  try {
+    return readConfig(env, target);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const line = `cell-counter: ${error.message}`;
+    console.error(line);
+    throw new ConfigError(line);
+  }
+}
+
 /** A URL without its password, for logs and messages: `redis://user:***@host`, `redis://:***@host`. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

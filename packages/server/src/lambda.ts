@@ -10,20 +10,10 @@ import {
 } from "@cell-counter/adapter-lambda";
 import { createPowertoolsMetrics } from "@cell-counter/metrics-powertools";
 import { createServiceFromConfig } from "./compose.js";
-import { type Config, ConfigError, readConfig } from "./config.js";
+import { type Config, readConfigOrSay } from "./config.js";
 import { createLog } from "./log.js";
 
-let config: Config;
-try {
-  config = readConfig(process.env, "lambda");
-} catch (error) {
-  if (error instanceof ConfigError) {
-    const line = `cell-counter: ${error.message}`;
-    console.error(line);
-    throw new ConfigError(line);
-  }
-  throw error;
-}
+const config = readConfigOrSay(process.env, "lambda");
 const { namespace, serviceName } = config.powertools as NonNullable<Config["powertools"]>;
 // Every line logged during an invocation carries its request id.
 const invocation = new AsyncLocalStorage<{ requestId: string }>();

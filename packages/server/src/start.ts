@@ -3,7 +3,7 @@ import { type Service, VERSION } from "@cell-counter/core";
 import { createPrometheusMetrics } from "@cell-counter/metrics-prometheus";
 import { readCommandLine } from "./cli.js";
 import { createServiceFromConfig, prepare, where } from "./compose.js";
-import { type Config, ConfigError, readConfig } from "./config.js";
+import { type Config, ConfigError, readConfig, readConfigOrSay } from "./config.js";
 import { createLog, type Log } from "./log.js";
 import { createTimedServer, listen, nodeHost } from "./serve.js";
 import { shutdownOnSignals } from "./serving/shutdown.js";
@@ -26,11 +26,10 @@ export async function prepareEntry(
 ): Promise<{ config: Config; log: Log; service: Service }> {
   let config: Config;
   try {
-    config = readConfig(env);
+    config = readConfigOrSay(env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`cell-counter: ${error.message}`);
-    process.exit(1);
+    if (error instanceof ConfigError) process.exit(1);
+    throw error;
   }
   const log = createLog(config.log);
   const metrics = createPrometheusMetrics({ environment: config.environment, adapter, version: VERSION });

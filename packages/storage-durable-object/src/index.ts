@@ -1,6 +1,7 @@
 import {
   CounterError,
   type CounterStorage,
+  checkpointNotFound,
   type ErrorCode,
   isCounterError,
   nextCounter,
@@ -90,7 +91,7 @@ export class CounterObject {
         return this.#counter;
       case "restore": {
         const text = await storage.get<string>("checkpoint");
-        if (text === undefined) throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+        if (text === undefined) throw checkpointNotFound();
         const value = parseCheckpoint(text);
         await storage.put({ counter: String(value) });
         this.#counter = value;

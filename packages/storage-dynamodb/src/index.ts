@@ -2,6 +2,8 @@ import { type AttributeValue, DynamoDBClient, GetItemCommand, UpdateItemCommand 
 import {
   CounterError,
   type CounterStorage,
+  checkpointCorrupt,
+  checkpointNotFound,
   counterOverflow,
   MAX_COUNTER,
   parseCheckpoint,
@@ -142,7 +144,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions): DynamoDb
           ExpressionAttributeValues: Record<string, AttributeValue>;
         };
         if (text !== undefined) {
-          if (text.S === undefined) throw corrupt(`item "${pk}" holds a checkpointText that is not a string`);
+          if (text.S === undefined) throw checkpointCorrupt(`item "${pk}" holds a checkpointText that is not a string`);
           value = parseCheckpoint(text.S);
           unchanged = {
             ConditionExpression: "#ct = :t",
@@ -152,7 +154,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions): DynamoDb
         } else if (saved.checkpointValue !== undefined) {
           const digits = saved.checkpointValue.N;
           const parsed = digits === undefined ? undefined : parseCounter(digits);
-          if (parsed === undefined) throw corrupt(`its value is not an integer from 0 to ${MAX_COUNTER}`);
+          if (parsed === undefined) throw checkpointCorrupt(`its value is not an integer from 0 to ${MAX_COUNTER}`);
           value = parsed;
           unchanged = {
             ConditionExpression: "#cv = :cv AND #cs = :cs",
@@ -160,7 +162,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions): DynamoDb
             ExpressionAttributeValues: { ":cv": saved.checkpointValue, ":cs": saved.checkpointSavedAt ?? { S: "" } },
           };
         } else {
-          throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+          throw checkpointNotFound();
         }
         try {
           await client.send(
@@ -186,10 +188,6 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions): DynamoDb
       if (!options.client) client.destroy();
     },
   };
-}
-
-function corrupt(reason: string): CounterError {
-  return new CounterError("CHECKPOINT_CORRUPT", `The saved checkpoint cannot be read: ${reason}.`);
 }
 
 const THROTTLED = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);

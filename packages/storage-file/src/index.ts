@@ -5,6 +5,8 @@ import { basename, dirname } from "node:path";
 import {
   CounterError,
   type CounterStorage,
+  checkpointCorrupt,
+  checkpointNotFound,
   MAX_CHECKPOINT_BYTES,
   nextCounter,
   parseCheckpoint,
@@ -145,17 +147,14 @@ async function readCheckpointBytes(path: string): Promise<Uint8Array> {
     file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") {
-      throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+      throw checkpointNotFound();
     }
     throw storageError("The checkpoint could not be read", error);
   }
   try {
     const stats = await file.stat();
     if (!stats.isFile()) {
-      throw new CounterError(
-        "CHECKPOINT_CORRUPT",
-        `The saved checkpoint cannot be read: it is ${kindOf(stats)}, not a regular file.`,
-      );
+      throw checkpointCorrupt(`it is ${kindOf(stats)}, not a regular file`);
     }
     const buffer = new Uint8Array(MAX_CHECKPOINT_BYTES + 1);
     let length = 0;

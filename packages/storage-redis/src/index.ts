@@ -1,6 +1,8 @@
 import {
   CounterError,
   type CounterStorage,
+  checkpointCorrupt,
+  checkpointNotFound,
   checkpointParts,
   counterOverflow,
   MAX_COUNTER,
@@ -315,14 +317,11 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
       for (;;) {
         const text = await call(what, () => client.getBuffer(keys.checkpoint)).catch((error: unknown) => {
           if (error instanceof CounterError && /WRONGTYPE/.test(String(error.cause))) {
-            throw new CounterError(
-              "CHECKPOINT_CORRUPT",
-              `The saved checkpoint cannot be read: Redis key "${keys.checkpoint}" holds a value of another type.`,
-            );
+            throw checkpointCorrupt(`Redis key "${keys.checkpoint}" holds a value of another type`);
           }
           throw error;
         });
-        if (text === null) throw new CounterError("CHECKPOINT_NOT_FOUND", "No checkpoint has been saved yet.");
+        if (text === null) throw checkpointNotFound();
         const value = parseCheckpoint(text);
         const outcome = await write(what, (target) =>
           target.cellRestore(keys.counter, keys.checkpoint, keys.restores, text, String(value)),
