@@ -1,4 +1,4 @@
-import type { Operation } from "./ports/metrics.js";
+import type { Operation } from "./operation.js";
 
 /** What the contract says of an error code. */
 interface ErrorInfo {

@@ -1,10 +1,11 @@
 import type { ErrorCode } from "../errors.js";
+import type { Operation } from "../operation.js";
 import type { MaybePromise } from "./storage.js";
 
 /** The route templates, the only values of the `endpoint` label. */
 export type Endpoint = "/" | "/checkpoint" | "/restore" | "/metrics" | "/healthz" | "/readyz" | "unmatched";
 
-export type Operation = "checkpoint" | "restore";
+export type { Operation } from "../operation.js";
 
 /** A text exposition served at `GET /metrics`. */
 export interface Exposition {
