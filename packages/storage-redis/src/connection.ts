@@ -67,11 +67,14 @@ export function connect(topology: RedisTopology, timeoutMs: number): RedisClient
       reconnectOnError: (error) => /^READONLY/.test(error.message),
     });
   }
+  // ioredis connects to a node on its first command: that command waits for the connection (within
+  // the timeout, a 504 past it); the cluster as a whole queues nothing while it is not ready.
+  const { enableOfflineQueue: _queue, ...nodeOptions } = common;
   const cluster = new Cluster(
     topology.clusterNodes.map(({ host, port }) => ({ host, port })),
     {
       enableOfflineQueue: false,
-      redisOptions: { ...common, ...auth },
+      redisOptions: { ...nodeOptions, ...auth },
       clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 500),
       slotsRefreshTimeout: timeoutMs,
       // Retried only when Redis said it ran nothing (MOVED, ASK, TRYAGAIN, CLUSTERDOWN); never a

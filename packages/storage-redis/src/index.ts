@@ -333,8 +333,11 @@ export function createRedisStorage(options: RedisStorageOptions): RedisStorage {
       counterOf(await call("Redis does not answer", () => scripts.cellRead(keys.counter)));
       await checkRole();
     },
+    // QUIT to a node that is gone would wait for its answer: within the timeout, then the sockets go.
     close: async () => {
-      await client.quit().catch(() => client.disconnect());
+      const quit = client.quit().catch(() => undefined);
+      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      client.disconnect();
     },
   };
 }
