@@ -76,6 +76,8 @@ export async function start(options: StartOptions): Promise<void> {
   if (invocation.healthcheck) process.exit(await healthcheck(invocation.env));
   const { config, log, service } = await prepareEntry(options.adapter, invocation.env);
   const server = createTimedServer(options.toListener(service), service);
+  // Before the listening line: a signal sent as soon as it is read finds the shutdown in place.
+  shutdownOnSignals(nodeHost(server), service, log);
   try {
     const address = await listen(server, config.port, config.host);
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -84,5 +86,4 @@ export async function start(options: StartOptions): Promise<void> {
     log.error(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, where(config));
     process.exit(1);
   }
-  shutdownOnSignals(nodeHost(server), service, log);
 }

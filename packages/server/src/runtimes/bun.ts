@@ -13,6 +13,7 @@ declare const Bun: {
 
 const { config, log, service } = await prepareEntry("bun", process.env);
 const server = Bun.serve({ port: config.port, hostname: config.host, fetch: service.fetch });
-announce(log, `http://${server.hostname}:${server.port}`, "bun", config);
-// Bun stops accepting and lets in-flight requests finish; `stop(true)` cuts them.
+// Bun stops accepting and lets in-flight requests finish; `stop(true)` cuts them. Before the
+// listening line: a signal sent as soon as it is read finds the shutdown in place.
 shutdownOnSignals({ stopAccepting: () => server.stop(), cutConnections: () => void server.stop(true) }, service, log);
+announce(log, `http://${server.hostname}:${server.port}`, "bun", config);
