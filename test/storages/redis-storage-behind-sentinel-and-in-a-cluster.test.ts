@@ -134,11 +134,21 @@ describe("Redis storage behind Sentinel: the master found, and found again after
     await sentinel.replicated(2, 20_000);
   });
 
-  it("a sentinel list that answers nothing: STORAGE_UNAVAILABLE within the timeout, never a hang", async () => {
-    const storage = createRedisStorage({ sentinels: [{ host: "127.0.0.1", port: 1 }], master: "m", timeoutMs: 300 });
-    opened.push(storage);
-    const started = Date.now();
-    await assert.rejects(async () => storage.increment(), hasCode("STORAGE_UNAVAILABLE"));
-    assert.ok(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms`);
+  it("an address that answers nothing, with credentials and TLS or without, on every topology: STORAGE_UNAVAILABLE within the timeout, never a hang", async () => {
+    const nowhere = [{ host: "127.0.0.1", port: 1 }];
+    const credentials = { username: "app", password: "pw", tls: true } as const;
+    for (const topology of [
+      { url: "redis://127.0.0.1:1", password: "pw" },
+      { sentinels: nowhere, master: "m" },
+      { sentinels: nowhere, master: "m", ...credentials },
+      { clusterNodes: nowhere },
+      { clusterNodes: nowhere, ...credentials },
+    ]) {
+      const storage = createRedisStorage({ ...topology, timeoutMs: 300 });
+      opened.push(storage);
+      const started = Date.now();
+      await assert.rejects(async () => storage.increment(), hasCode("STORAGE_UNAVAILABLE"), JSON.stringify(topology));
+      assert.ok(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms`);
+    }
   });
 });
