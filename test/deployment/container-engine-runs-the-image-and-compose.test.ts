@@ -158,6 +158,23 @@ async function runSingle(options: string[] = []): Promise<string> {
   return url;
 }
 
+/** The URLs of a compose service's three replicas, each on the host port the engine chose, once each is ready. */
+async function readyReplicas(profile: string, service: string, timeoutMs: number): Promise<string[]> {
+  const urls: string[] = [];
+  for (const index of [1, 2, 3]) {
+    const { stdout } = await compose(["--profile", profile, "port", "--index", String(index), service, "8080"]);
+    urls.push(`http://127.0.0.1:${stdout.trim().split(":").pop()}`);
+  }
+  for (const url of urls) {
+    await waitFor(
+      `a replica of ${service} to be ready`,
+      async () => ((await curl("GET", `${url}/readyz`)).status === 200 ? true : undefined),
+      timeoutMs,
+    );
+  }
+  return urls;
+}
+
 interface Series {
   metric: Record<string, string>;
   value: [number, string];
@@ -314,26 +331,7 @@ describe("a container engine runs the image and the compose file (podman + docke
 
   it("compose --profile replicas: three replicas share one Redis exactly; Prometheus finds all three", async () => {
     await compose(["--profile", "replicas", "up", "-d", "app", "redis", "app-replicas", "prometheus"]);
-    const replicas: string[] = [];
-    for (const index of [1, 2, 3]) {
-      const { stdout } = await compose([
-        "--profile",
-        "replicas",
-        "port",
-        "--index",
-        String(index),
-        "app-replicas",
-        "8080",
-      ]);
-      replicas.push(`http://127.0.0.1:${stdout.trim().split(":").pop()}`);
-    }
-    for (const replica of replicas) {
-      await waitFor(
-        "a replica to be ready",
-        async () => ((await curl("GET", `${replica}/readyz`)).status === 200 ? true : undefined),
-        30_000,
-      );
-    }
+    const replicas = await readyReplicas("replicas", "app-replicas", 30_000);
     // 3 × 100 increments at once, 20 at a time per replica: each value handed out once.
     const values: number[] = [];
     await Promise.all(
@@ -376,18 +374,7 @@ describe("a container engine runs the image and the compose file (podman + docke
       "redis-sentinel",
       "app-ha",
     ]);
-    const apps: string[] = [];
-    for (const index of [1, 2, 3]) {
-      const { stdout } = await compose([...profile, "port", "--index", String(index), "app-ha", "8080"]);
-      apps.push(`http://127.0.0.1:${stdout.trim().split(":").pop()}`);
-    }
-    for (const app of apps) {
-      await waitFor(
-        "an app replica to be ready",
-        async () => ((await curl("GET", `${app}/readyz`)).status === 200 ? true : undefined),
-        60_000,
-      );
-    }
+    const apps = await readyReplicas("ha", "app-ha", 60_000);
     // Both replicas copying the master: a write can be confirmed from the first increment on.
     await waitFor(
       "the master to have its two replicas online",

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Command, freePort, runCommand } from "./process.js";
-import { answersPing } from "./redis-server.js";
+import { answersPing, redisServerArgs } from "./redis-server.js";
 
 const run = promisify(execFile);
 
@@ -152,20 +152,9 @@ export async function startSentinelSetup(
   for (let k = 0; k < dataNodes; k++) {
     const { namespace, address } = network.host(k);
     const port = 6379;
-    const args = [
-      "--port",
-      String(port),
-      "--bind",
-      address,
-      "--protected-mode",
-      "no",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ];
-    const files = join(dir, `redis-${k}`);
-    nodes.push(redisProcess(`redis-${k}`, address, port, files, [...args, "--loglevel", "warning"], namespace));
+    // Reached from the machine and the other hosts, not only from loopback: protected mode off.
+    const args = [...redisServerArgs(address, port), "--protected-mode", "no"];
+    nodes.push(redisProcess(`redis-${k}`, address, port, join(dir, `redis-${k}`), args, namespace));
   }
   const first = nodes[0] as RedisProcess;
   await first.start();
@@ -273,22 +262,8 @@ export async function startRedisCluster(masters = 3, replicas = 2): Promise<Clus
     const port = await freePort();
     nodes.push(
       redisProcess(`cluster-${k}`, "127.0.0.1", port, join(dir, `cluster-${k}`), [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        "nodes.conf",
-        "--cluster-node-timeout",
-        "1000",
-        "--loglevel",
-        "warning",
+        ...redisServerArgs("127.0.0.1", port),
+        ...["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000"],
       ]),
     );
   }

@@ -11,6 +11,11 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
+/** A test's `redis-server` on `host:port`: nothing written to disk, only warnings logged. */
+export function redisServerArgs(host: string, port: number): string[] {
+  return ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--loglevel", "warning"];
+}
+
 /** A real `redis-server` on a free loopback port, without persistence; `args` add to its settings (`--replicaof …`). */
 export async function startRedisServer(args: string[] = []): Promise<RedisServer> {
   const port = await freePort();
@@ -19,23 +24,7 @@ export async function startRedisServer(args: string[] = []): Promise<RedisServer
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn(
-        "redis-server",
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--loglevel",
-          "warning",
-          ...args,
-        ],
-        { stdio: "ignore" },
-      );
+      child = spawn("redis-server", [...redisServerArgs("127.0.0.1", port), ...args], { stdio: "ignore" });
       child.on("error", (error) => {
         throw new Error(`cannot run redis-server (scripts/install-test-tools.sh installs it): ${error.message}`);
       });
